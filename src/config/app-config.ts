@@ -1,0 +1,140 @@
+/**
+ * Every setting comes from the environment and is checked once at start-up,
+ * so a typo stops the service with a message naming the variable instead of
+ * surfacing later as a confusing runtime error.
+ */
+export interface AppConfig {
+  host: string;
+  port: number;
+  /** Unset: the launcher starts an embedded Postgres and fills this in. */
+  databaseUrl: string | null;
+  databasePoolSize: number;
+  /** Unset: the launcher starts a local Kafka broker and fills this in. */
+  kafkaBrokers: string[] | null;
+  kafkaClientId: string;
+  kafkaGroupId: string;
+  kafkaTopic: string;
+  kafkaDeadLetterTopic: string;
+  kafkaTopicPartitions: number;
+  ingestEnabled: boolean;
+  ingestBatchMaxEvents: number;
+  ingestFetchMaxWaitMs: number;
+  ingestPartitionsConcurrency: number;
+  ingestRetryMaxBackoffMs: number;
+  maxEventDataBytes: number;
+  dataDir: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw.trim() !== raw) throw new ConfigError(name, `has leading or trailing spaces: "${raw}"`);
+  return raw;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!allowed.includes(raw as T)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function databaseUrl(env: Env): string | null {
+  const raw = env.DATABASE_URL;
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'is not a URL (expected postgres://user:password@host:port/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', `must start with postgres:// or postgresql://, got "${url.protocol}//"`);
+  }
+  return raw;
+}
+
+function kafkaBrokers(env: Env): string[] | null {
+  const raw = env.KAFKA_BROKERS;
+  if (raw === undefined || raw === '') return null;
+  const brokers = raw.split(',').map((b) => b.trim());
+  for (const broker of brokers) {
+    if (!/^[A-Za-z0-9._-]+:\d{1,5}$/.test(broker)) {
+      throw new ConfigError('KAFKA_BROKERS', `must be a comma-separated list of host:port, got "${broker}"`);
+    }
+  }
+  return brokers;
+}
+
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+
+function topic(env: Env, name: string, fallback: string): string {
+  const value = text(env, name, fallback);
+  if (!TOPIC_NAME.test(value)) throw new ConfigError(name, `is not a valid Kafka topic name: "${value}"`);
+  return value;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const kafkaTopic = topic(env, 'KAFKA_TOPIC', 'operation-events');
+  const config: AppConfig = {
+    host: text(env, 'HOST', '127.0.0.1'),
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    databaseUrl: databaseUrl(env),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+    kafkaBrokers: kafkaBrokers(env),
+    kafkaClientId: text(env, 'KAFKA_CLIENT_ID', 'opledger'),
+    kafkaGroupId: text(env, 'KAFKA_GROUP_ID', 'opledger'),
+    kafkaTopic,
+    kafkaDeadLetterTopic: topic(env, 'KAFKA_DLQ_TOPIC', `${kafkaTopic}.dlq`),
+    kafkaTopicPartitions: integer(env, 'KAFKA_TOPIC_PARTITIONS', 12, 1, 10_000),
+    ingestEnabled: bool(env, 'INGEST_ENABLED', true),
+    ingestBatchMaxEvents: integer(env, 'INGEST_BATCH_MAX_EVENTS', 1000, 1, 100_000),
+    ingestFetchMaxWaitMs: integer(env, 'INGEST_FETCH_MAX_WAIT_MS', 100, 1, 60_000),
+    ingestPartitionsConcurrency: integer(env, 'INGEST_PARTITIONS_CONCURRENCY', 3, 1, 64),
+    ingestRetryMaxBackoffMs: integer(env, 'INGEST_RETRY_MAX_BACKOFF_MS', 10_000, 10, 600_000),
+    maxEventDataBytes: integer(env, 'MAX_EVENT_DATA_BYTES', 256 * 1024, 1, 16 * 1024 * 1024),
+    dataDir: text(env, 'DATA_DIR', '.data'),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 15_000, 100, 600_000),
+  };
+  if (config.kafkaDeadLetterTopic === config.kafkaTopic) {
+    throw new ConfigError('KAFKA_DLQ_TOPIC', 'must differ from KAFKA_TOPIC');
+  }
+  return config;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** Config after the launcher filled in the embedded infrastructure. */
+export type ResolvedConfig = AppConfig & { databaseUrl: string; kafkaBrokers: string[] };

@@ -1,0 +1,52 @@
+/**
+ * CloudEvents `time` is RFC 3339 with any offset and any fractional precision.
+ * The projection orders events by time, so every time is brought to one
+ * canonical form that sorts correctly as a plain string: UTC, exactly six
+ * fractional digits (Postgres `timestamptz` precision, so a value read back
+ * from the log compares exactly like the value that was appended).
+ */
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+export type CanonicalTime = string;
+
+export function canonicalTime(input: string): CanonicalTime | null {
+  const match = RFC3339.exec(input);
+  if (!match) return null;
+  const [, y, mo, d, h, mi, s, fraction = '', zone, sign, offH, offM] = match;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) {
+    return null;
+  }
+  const localMs = Date.UTC(year, month - 1, day, hour, minute, second);
+  const check = new Date(localMs);
+  // Date.UTC silently rolls 2026-02-30 over to March; reject such dates instead.
+  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1 || year < 1) return null;
+  let offsetMinutes = 0;
+  if (zone.toUpperCase() !== 'Z') {
+    const oh = Number(offH);
+    const om = Number(offM);
+    if (oh > 23 || om > 59) return null;
+    offsetMinutes = (sign === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  const utc = new Date(localMs - offsetMinutes * 60_000);
+  if (Number.isNaN(utc.getTime()) || utc.getUTCFullYear() > 9999 || utc.getUTCFullYear() < 1) {
+    return null;
+  }
+  const micros = (fraction + '000000').slice(0, 6);
+  return `${utc.toISOString().slice(0, 19)}.${micros}Z`;
+}
+
+/** Canonical form of a Date coming back from Postgres or made by the service itself. */
+export function canonicalTimeOfDate(date: Date): CanonicalTime {
+  return `${date.toISOString().slice(0, 23)}000Z`;
+}
+
+export function elapsedMs(from: CanonicalTime, to: CanonicalTime): number {
+  const micro = (t: CanonicalTime) => Date.parse(t.slice(0, 19) + 'Z') * 1000 + Number(t.slice(20, 26));
+  return (micro(to) - micro(from)) / 1000;
+}

@@ -1,0 +1,129 @@
+import { canonicalTime } from './event-time';
+import { JsonObject, OperationEvent, STAGE_EVENT_TYPES } from './operation-event';
+
+/** Why an input was refused; the same words go into the dead-letter headers and table. */
+export type RejectionReason =
+  'invalid_json' | 'invalid_envelope' | 'oversize_data' | 'key_mismatch' | 'version_conflict' | 'unstorable';
+
+export interface Rejection {
+  reason: RejectionReason;
+  /** The attribute at fault, when there is one. */
+  field?: string;
+  detail: string;
+}
+
+export type ParseResult = { ok: true; event: OperationEvent } | { ok: false; rejection: Rejection };
+
+export interface EnvelopeLimits {
+  maxDataBytes: number;
+}
+
+export const DEFAULT_ENVELOPE_LIMITS: EnvelopeLimits = { maxDataBytes: 256 * 1024 };
+
+const OPERATION_ID = /^[A-Za-z0-9._:-]{1,200}$/;
+
+export function isValidOperationId(value: unknown): value is string {
+  return typeof value === 'string' && OPERATION_ID.test(value);
+}
+
+function invalid(field: string, detail: string): ParseResult {
+  return { ok: false, rejection: { reason: 'invalid_envelope', field, detail } };
+}
+
+function isPlainObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Validates one structured-mode CloudEvent (already JSON-decoded).
+ * `dataBytes` is the serialised size of `data` when the caller already knows it.
+ */
+export function parseCloudEvent(input: unknown, limits: EnvelopeLimits = DEFAULT_ENVELOPE_LIMITS): ParseResult {
+  if (!isPlainObject(input)) return invalid('(root)', 'the event must be a JSON object');
+  const { specversion, id, source, type, subject, time, data, expectedversion } = input;
+
+  if (specversion !== '1.0') return invalid('specversion', 'specversion must be the string "1.0"');
+  if (typeof id !== 'string' || id.length < 1 || id.length > 200) {
+    return invalid('id', 'id must be a string of 1 to 200 characters');
+  }
+  if (typeof source !== 'string' || source.length < 1) {
+    return invalid('source', 'source must be a non-empty string naming the producing service');
+  }
+  if (typeof type !== 'string' || type.length < 1 || type.length > 200) {
+    return invalid('type', 'type must be a string of 1 to 200 characters');
+  }
+  if (!isValidOperationId(subject)) {
+    return invalid('subject', 'subject (the operation id) must be 1 to 200 characters of [A-Za-z0-9._:-]');
+  }
+  if (typeof time !== 'string') return invalid('time', 'time is required (RFC 3339)');
+  const canonical = canonicalTime(time);
+  if (canonical === null) return invalid('time', `time "${time.slice(0, 60)}" is not an RFC 3339 timestamp`);
+
+  for (const [field, value] of [
+    ['id', id],
+    ['source', source],
+    ['type', type],
+  ] as const) {
+    if (value.includes('\u0000')) return invalid(field, `${field} must not contain the NUL character`);
+  }
+
+  let eventData: JsonObject | null = null;
+  if (data !== undefined && data !== null) {
+    if (!isPlainObject(data)) return invalid('data', 'data must be a JSON object');
+    const serialised = JSON.stringify(data);
+    // Postgres jsonb cannot hold \u0000; refusing it here keeps it from failing a whole batch later.
+    if (containsNul(data)) return invalid('data', 'data must not contain the NUL character (\\u0000)');
+    const bytes = Buffer.byteLength(serialised, 'utf8');
+    if (bytes > limits.maxDataBytes) {
+      return {
+        ok: false,
+        rejection: {
+          reason: 'oversize_data',
+          field: 'data',
+          detail: `data is ${bytes} bytes serialised, over the limit of ${limits.maxDataBytes}`,
+        },
+      };
+    }
+    eventData = data;
+  }
+
+  let expectedVersion: number | null = null;
+  if (expectedversion !== undefined && expectedversion !== null) {
+    // CloudEvents extension values travel as strings in binary mode and HTTP headers.
+    const n = typeof expectedversion === 'string' ? Number(expectedversion) : expectedversion;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || expectedversion === '') {
+      return invalid('expectedversion', 'expectedversion must be an integer >= 0');
+    }
+    expectedVersion = n;
+  }
+
+  const typeProblem = checkTypeSpecificData(type, eventData);
+  if (typeProblem) return typeProblem;
+
+  return {
+    ok: true,
+    event: { id, source, type, operationId: subject, time: canonical, data: eventData, expectedVersion },
+  };
+}
+
+function checkTypeSpecificData(type: string, data: JsonObject | null): ParseResult | null {
+  if (STAGE_EVENT_TYPES.has(type)) {
+    const stage = data?.stage;
+    if (typeof stage !== 'string' || stage.length < 1 || stage.length > 200) {
+      return invalid('data.stage', `${type} needs data.stage: a stage name of 1 to 200 characters`);
+    }
+  }
+  if (type === 'metadata.updated' && !isPlainObject(data?.metadata)) {
+    return invalid('data.metadata', 'metadata.updated needs data.metadata: a JSON object');
+  }
+  return null;
+}
+
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (isPlainObject(value)) {
+    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+  }
+  return false;
+}

@@ -1,0 +1,18 @@
+import type { DataSourceOptions } from 'typeorm';
+import { DeadLetterRecord, OperationRecord } from './event-store.entities';
+import { CreateEventLog1764000000000 } from './migrations/1764000000000-create-event-log';
+
+export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: [OperationRecord, DeadLetterRecord],
+    migrations: [CreateEventLog1764000000000],
+    migrationsTableName: 'schema_migrations',
+    // The schema only ever changes through migrations.
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    extra: { max: poolSize, connectionTimeoutMillis: 5000 },
+  };
+}

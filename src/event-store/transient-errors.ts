@@ -1,0 +1,38 @@
+/**
+ * Errors after which the same work, tried again later, can succeed: lost or
+ * refused connections, and the races Postgres resolves by aborting one side
+ * (serialization failure, deadlock, a unique key another writer took first).
+ */
+const TRANSIENT_SQLSTATES = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '23505', // unique_violation: a concurrent writer appended the same event id or version first
+  '53300', // too_many_connections
+  '55P03', // lock_not_available
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+]);
+
+const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+const TRANSIENT_MESSAGES = [
+  'Connection terminated',
+  'connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'Connection is not established',
+  'the database system is',
+];
+
+export function isTransientDatabaseError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const candidate = error as { code?: unknown; message?: unknown; driverError?: unknown };
+  if (candidate.driverError && candidate.driverError !== error && isTransientDatabaseError(candidate.driverError)) {
+    return true;
+  }
+  const code = typeof candidate.code === 'string' ? candidate.code : '';
+  if (TRANSIENT_SQLSTATES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code)) return true;
+  const message = typeof candidate.message === 'string' ? candidate.message : '';
+  return TRANSIENT_MESSAGES.some((m) => message.includes(m));
+}

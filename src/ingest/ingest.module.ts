@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+import { DeadLetterService } from './dead-letter.service';
+import { KafkaGateway } from './kafka/kafka-gateway';
+import { KafkaIngestService } from './kafka-ingest.service';
+
+@Module({
+  imports: [CqrsModule],
+  providers: [
+    {
+      provide: KafkaGateway,
+      inject: [APP_CONFIG],
+      useFactory: (config: ResolvedConfig) =>
+        new KafkaGateway({
+          brokers: config.kafkaBrokers,
+          clientId: config.kafkaClientId,
+          groupId: config.kafkaGroupId,
+          fetchMaxWaitMs: config.ingestFetchMaxWaitMs,
+          partitionsConsumedConcurrently: config.ingestPartitionsConcurrency,
+        }),
+    },
+    DeadLetterService,
+    KafkaIngestService,
+  ],
+  exports: [KafkaIngestService, DeadLetterService],
+})
+export class IngestModule {}

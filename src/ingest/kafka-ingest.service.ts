@@ -1,0 +1,161 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+import type { OperationEvent } from '../envelope/operation-event';
+import { IncomingRecord, parseKafkaRecord } from '../envelope/parse-kafka-record';
+import { AppendEventsCommand } from '../event-store/commands/append-events.command';
+import type { AppendOutcome } from '../event-store/event-store.service';
+import { isTransientDatabaseError } from '../event-store/transient-errors';
+import { DeadLetter } from './dead-letter';
+import { DeadLetterService } from './dead-letter.service';
+import { IncomingBatch, KafkaGateway } from './kafka/kafka-gateway';
+import { backoffDelayMs } from './retry-backoff';
+
+class BatchAbandoned extends Error {
+  constructor() {
+    super('consumer stopping or partition revoked: batch left uncommitted for redelivery');
+  }
+}
+
+export interface IngestStatus {
+  running: boolean;
+  consumer: ReturnType<KafkaGateway['consumerStatus']>;
+  /** Since when the database has been failing for the batch in flight, if it is. */
+  retryingSince: Date | null;
+}
+
+/**
+ * Consumes the operation-events topic: each bounded chunk of a fetched batch
+ * becomes one append transaction; the offset is committed only after it (and
+ * the dead letters of that chunk) are durable.
+ */
+@Injectable()
+export class KafkaIngestService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('KafkaIngest');
+  private running = false;
+  private retryingSince: Date | null = null;
+
+  constructor(
+    private readonly kafka: KafkaGateway,
+    private readonly commandBus: CommandBus,
+    private readonly deadLetters: DeadLetterService,
+    @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.ingestEnabled) return;
+    await this.kafka.ensureTopics([
+      { name: this.config.kafkaTopic, partitions: this.config.kafkaTopicPartitions },
+      { name: this.config.kafkaDeadLetterTopic, partitions: this.config.kafkaTopicPartitions },
+    ]);
+    await this.kafka.consume(this.config.kafkaTopic, (batch) => this.processBatch(batch));
+    this.running = true;
+    this.logger.log(`consuming ${this.config.kafkaTopic} as group ${this.config.kafkaGroupId}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    await this.kafka.stop();
+  }
+
+  status(): IngestStatus {
+    return { running: this.running, consumer: this.kafka.consumerStatus(), retryingSince: this.retryingSince };
+  }
+
+  private async processBatch(batch: IncomingBatch): Promise<void> {
+    const size = this.config.ingestBatchMaxEvents;
+    for (let start = 0; start < batch.records.length; start += size) {
+      if (!batch.isActive()) return;
+      const chunk = batch.records.slice(start, start + size);
+      await this.processChunk(batch, chunk);
+      await batch.commitThrough(chunk[chunk.length - 1].offset);
+      await batch.heartbeat();
+    }
+  }
+
+  private async processChunk(batch: IncomingBatch, chunk: IncomingRecord[]): Promise<void> {
+    const events: OperationEvent[] = [];
+    const records: IncomingRecord[] = [];
+    const letters: DeadLetter[] = [];
+    for (const record of chunk) {
+      const parsed = parseKafkaRecord(record, { maxDataBytes: this.config.maxEventDataBytes });
+      if (parsed.ok) {
+        events.push(parsed.event);
+        records.push(record);
+      } else {
+        letters.push({ rejection: parsed.rejection, channel: 'kafka', record, eventId: null, operationId: null });
+      }
+    }
+
+    const outcomes = await this.withRetry(batch, () => this.appendOrIsolate(events));
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'rejected') {
+        letters.push({
+          rejection: outcome.rejection,
+          channel: 'kafka',
+          record: records[index],
+          eventId: outcome.eventId,
+          operationId: outcome.operationId,
+        });
+      }
+    });
+    if (letters.length > 0) {
+      letters.sort((a, b) => Number(BigInt(a.record!.offset) - BigInt(b.record!.offset)));
+      await this.withRetry(batch, () => this.deadLetters.record(letters));
+    }
+  }
+
+  /**
+   * One transaction for the whole chunk; if Postgres refuses it for a reason
+   * that is not transient, the events are tried one by one so that a single
+   * unstorable event is dead-lettered instead of blocking its partition.
+   */
+  private async appendOrIsolate(events: OperationEvent[]): Promise<AppendOutcome[]> {
+    try {
+      return await this.commandBus.execute(new AppendEventsCommand(events));
+    } catch (error) {
+      if (isTransientDatabaseError(error) || events.length === 0) throw error;
+      this.logger.warn(`append of ${events.length} events refused (${String(error)}); isolating the culprit`);
+      const outcomes: AppendOutcome[] = [];
+      for (const event of events) {
+        try {
+          outcomes.push(...(await this.commandBus.execute(new AppendEventsCommand([event]))));
+        } catch (single) {
+          if (isTransientDatabaseError(single)) throw single;
+          outcomes.push({
+            status: 'rejected',
+            eventId: event.id,
+            operationId: event.operationId,
+            headVersion: -1,
+            rejection: { reason: 'unstorable', detail: `Postgres refused the event: ${String(single).slice(0, 300)}` },
+          });
+        }
+      }
+      return outcomes;
+    }
+  }
+
+  /** Retries transient database failures with backoff, keeping the group session alive. */
+  private async withRetry<T>(batch: IncomingBatch, work: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const result = await work();
+        this.retryingSince = null;
+        return result;
+      } catch (error) {
+        if (!isTransientDatabaseError(error)) throw error;
+        this.retryingSince ??= new Date();
+        const delay = backoffDelayMs(attempt, 100, this.config.ingestRetryMaxBackoffMs);
+        this.logger.warn(
+          `transient failure on partition ${batch.partition} (attempt ${attempt + 1}), retrying in ${delay} ms: ${String(error)}`,
+        );
+        const until = Date.now() + delay;
+        while (Date.now() < until) {
+          if (!batch.isActive()) throw new BatchAbandoned();
+          await new Promise((r) => setTimeout(r, Math.min(1000, until - Date.now())));
+          await batch.heartbeat().catch(() => undefined);
+        }
+      }
+    }
+  }
+}

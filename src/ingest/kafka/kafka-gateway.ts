@@ -1,0 +1,178 @@
+/**
+ * The only file that knows kafkajs. The rest of the service sees
+ * IncomingRecord / IncomingBatch and a publish function, so that replacing the
+ * client (kafkajs is in maintenance mode) touches this one place.
+ */
+import { Logger } from '@nestjs/common';
+import { Admin, Consumer, EachBatchPayload, Kafka, logLevel, LogEntry, Partitioners, Producer } from 'kafkajs';
+import type { IncomingRecord } from '../../envelope/parse-kafka-record';
+
+export interface IncomingBatch {
+  topic: string;
+  partition: number;
+  records: IncomingRecord[];
+  /** False once the consumer is stopping or the partition was revoked: stop and commit nothing. */
+  isActive(): boolean;
+  heartbeat(): Promise<void>;
+  /** Commits the partition's offset so that consumption resumes after `lastOffset`. */
+  commitThrough(lastOffset: string): Promise<void>;
+}
+
+export interface OutgoingRecord {
+  key: string | Buffer | null;
+  value: Buffer | string | null;
+  headers: Record<string, string>;
+}
+
+export interface KafkaGatewayOptions {
+  brokers: string[];
+  clientId: string;
+  groupId: string;
+  fetchMaxWaitMs: number;
+  partitionsConsumedConcurrently: number;
+}
+
+export interface ConsumerStatus {
+  connected: boolean;
+  joinedGroup: boolean;
+  crashed: string | null;
+  assignedPartitions: number[];
+}
+
+function toNestLogger(logger: Logger) {
+  return () =>
+    ({ level, log }: LogEntry) => {
+      const { message, ...extra } = log;
+      const line = `${message} ${JSON.stringify(extra)}`;
+      if (level === logLevel.ERROR) logger.error(line);
+      else if (level === logLevel.WARN) logger.warn(line);
+      else logger.debug(line);
+    };
+}
+
+export class KafkaGateway {
+  private readonly logger = new Logger('Kafka');
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private consumer: Consumer | null = null;
+  private admin: Admin | null = null;
+  private readonly status: ConsumerStatus = {
+    connected: false,
+    joinedGroup: false,
+    crashed: null,
+    assignedPartitions: [],
+  };
+
+  constructor(private readonly options: KafkaGatewayOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: logLevel.WARN,
+      logCreator: toNestLogger(this.logger),
+      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+    });
+    // Dead letters are at-least-once anyway (a redelivered batch re-publishes them), so the
+    // producer needs no idempotence; acks=all on send keeps them durable.
+    this.producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  }
+
+  async ensureTopics(topics: { name: string; partitions: number }[]): Promise<void> {
+    this.admin ??= this.kafka.admin();
+    await this.admin.connect();
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })),
+      });
+    }
+  }
+
+  async publish(topic: string, records: OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.producer.connect();
+    await this.producer.send({ topic, messages: records, acks: -1 });
+  }
+
+  async consume(topic: string, handle: (batch: IncomingBatch) => Promise<void>): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      maxWaitTimeInMs: this.options.fetchMaxWaitMs,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    this.consumer = consumer;
+    const { CONNECT, DISCONNECT, GROUP_JOIN, CRASH, STOP } = consumer.events;
+    consumer.on(CONNECT, () => (this.status.connected = true));
+    consumer.on(DISCONNECT, () => {
+      this.status.connected = false;
+      this.status.joinedGroup = false;
+    });
+    consumer.on(STOP, () => (this.status.joinedGroup = false));
+    consumer.on(GROUP_JOIN, (event) => {
+      this.status.joinedGroup = true;
+      this.status.crashed = null;
+      this.status.assignedPartitions = event.payload.memberAssignment[topic] ?? [];
+    });
+    consumer.on(CRASH, (event) => {
+      this.status.joinedGroup = false;
+      this.status.crashed = event.payload.restart ? null : String(event.payload.error);
+      this.logger.warn(`consumer crashed (restart: ${event.payload.restart}): ${String(event.payload.error)}`);
+    });
+
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
+      eachBatch: async (payload) => handle(this.toIncomingBatch(consumer, payload)),
+    });
+  }
+
+  private toIncomingBatch(consumer: Consumer, payload: EachBatchPayload): IncomingBatch {
+    const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
+    return {
+      topic: batch.topic,
+      partition: batch.partition,
+      records: batch.messages.map((message) => ({
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        headers: decodeHeaders(message.headers),
+      })),
+      isActive: () => isRunning() && !isStale(),
+      heartbeat,
+      commitThrough: async (lastOffset: string) => {
+        resolveOffset(lastOffset);
+        await consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
+        ]);
+      },
+    };
+  }
+
+  consumerStatus(): ConsumerStatus {
+    return { ...this.status, assignedPartitions: [...this.status.assignedPartitions] };
+  }
+
+  /** Stops fetching, lets the batch in flight finish, then closes every connection. */
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.producer.disconnect();
+    await this.admin?.disconnect();
+  }
+}
+
+function decodeHeaders(headers: EachBatchPayload['batch']['messages'][number]['headers']): Record<string, string> {
+  const decoded: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) decoded[name] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  }
+  return decoded;
+}

@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app-factory';
+import { ConfigError, loadConfig } from './config/app-config';
+import { provideInfrastructure } from './local-infra/local-infrastructure';
+
+async function main(): Promise<void> {
+  const logger = new Logger('opledger');
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+
+  const infrastructure = await provideInfrastructure(config, (line) => logger.log(line));
+  let stopping = false;
+  const app = await createApp(infrastructure.config).catch(async (error: unknown) => {
+    await infrastructure.stop();
+    throw error;
+  });
+
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: finishing the batch in flight and shutting down`);
+    const deadline = setTimeout(() => {
+      logger.error(`shutdown took longer than ${infrastructure.config.shutdownTimeoutMs} ms; exiting`);
+      process.exit(1);
+    }, infrastructure.config.shutdownTimeoutMs);
+    deadline.unref();
+    try {
+      await app.close();
+      await infrastructure.stop();
+      process.exit(0);
+    } catch (error) {
+      logger.error(`shutdown failed: ${String(error)}`);
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen(infrastructure.config.port, infrastructure.config.host);
+  logger.log(`listening on http://${infrastructure.config.host}:${infrastructure.config.port}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `opledger failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

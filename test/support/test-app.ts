@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import request from 'supertest';
+import { createApp } from '../../src/app-factory';
+import { loadConfig, ResolvedConfig } from '../../src/config/app-config';
+import { createDatabaseIfMissing } from '../../src/local-infra/local-postgres';
+import { testInfrastructure } from './test-env';
+import { waitFor } from './wait-for';
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+}
+
+/** A fresh, empty database on the test server; migrations run when an app starts on it. */
+export async function createTestDatabase(): Promise<string> {
+  const { adminDatabaseUrl } = testInfrastructure();
+  const name = uniqueName('opledger_test');
+  await createDatabaseIfMissing(adminDatabaseUrl, name);
+  const url = new URL(adminDatabaseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export interface TestContext {
+  databaseUrl: string;
+  topic: string;
+  groupId: string;
+}
+
+/** A new database, topic and consumer group, so test files never see each other's data. */
+export async function createTestContext(): Promise<TestContext> {
+  return { databaseUrl: await createTestDatabase(), topic: uniqueName('ops'), groupId: uniqueName('group') };
+}
+
+export function testConfig(context: TestContext, env: Record<string, string> = {}): ResolvedConfig {
+  const config = loadConfig({
+    KAFKA_TOPIC: context.topic,
+    KAFKA_GROUP_ID: context.groupId,
+    KAFKA_TOPIC_PARTITIONS: '3',
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+    ...env,
+  });
+  return { ...config, databaseUrl: context.databaseUrl, kafkaBrokers: testInfrastructure().brokers };
+}
+
+export interface RunningApp {
+  app: NestFastifyApplication;
+  http: () => ReturnType<typeof request>;
+  config: ResolvedConfig;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(context: TestContext, env: Record<string, string> = {}): Promise<RunningApp> {
+  const config = testConfig(context, env);
+  const app = await createApp(config);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  const running: RunningApp = {
+    app,
+    config,
+    http: () => request(app.getHttpServer()),
+    close: () => app.close(),
+  };
+  if (config.ingestEnabled) {
+    await waitFor('the service to be ready', async () => (await running.http().get('/health/ready')).status === 200);
+  }
+  return running;
+}
+
+export async function connectProducer(): Promise<Producer> {
+  const kafka = new Kafka({
+    clientId: uniqueName('test-producer'),
+    brokers: testInfrastructure().brokers,
+    logLevel: logLevel.ERROR,
+  });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  return producer;
+}
+
+let sequence = 0;
+
+/** A valid structured-mode CloudEvent; `time` defaults to a strictly increasing instant. */
+export function cloudEvent(
+  subject: string,
+  type: string,
+  data?: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+) {
+  sequence += 1;
+  return {
+    specversion: '1.0',
+    id: randomUUID(),
+    source: 'test/producer',
+    type,
+    subject,
+    time: new Date(Date.UTC(2026, 0, 1) + sequence * 1000).toISOString(),
+    ...(data === undefined ? {} : { data }),
+    ...extra,
+  };
+}
