@@ -9,9 +9,9 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { findFreePort } from './free-port';
 
 export interface LocalKafkaOptions {
   /** Holds server.properties, the KRaft log dir and the broker's logs. Reused across restarts. */
@@ -187,18 +187,6 @@ function javaExecutable(): string {
     );
   }
   return java;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A KRaft cluster id: 16 random bytes in URL-safe base64, not starting with '-' (a CLI flag). */
@@ -561,9 +549,9 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
   fs.mkdirSync(kraftLogDir, { recursive: true });
   await claimDataDir(pidFile, propertiesFile, log);
 
-  const brokerPort = options.port ?? (await freePort());
-  let controllerPort = await freePort();
-  while (controllerPort === brokerPort) controllerPort = await freePort();
+  const brokerPort = options.port ?? (await findFreePort());
+  let controllerPort = await findFreePort();
+  while (controllerPort === brokerPort) controllerPort = await findFreePort();
 
   fs.writeFileSync(propertiesFile, serverProperties(brokerPort, controllerPort, kraftLogDir));
   fs.writeFileSync(log4jFile, log4jProperties(brokerLogFile));
