@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import type { OperationEvent } from '../../src/envelope/operation-event';
-import { compareKeys, evolve, foldEvents, type OperationState } from '../../src/projection/operation-fold';
+import {
+  compareKeys,
+  evolve,
+  foldEvents,
+  type OperationState,
+  type StageStatus,
+} from '../../src/projection/operation-fold';
 
 const STAGES = ['ingest', 'validate', 'enrich', '__proto__'];
 const TYPES = [
@@ -51,6 +57,13 @@ const eventSetArb = fc
   .integer({ min: 1, max: 25 })
   .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => eventArb(i))));
 
+const STAGE_STATUS: Record<string, StageStatus> = {
+  'stage.started': 'running',
+  'stage.completed': 'succeeded',
+  'stage.failed': 'failed',
+  'stage.skipped': 'skipped',
+};
+
 /** The rules of docs/consistency.md computed directly from the set, without evolve. */
 function referenceState(events: OperationEvent[]): Omit<OperationState, 'version' | 'eventCount'> {
   const sorted = [...events].sort(compareKeys);
@@ -61,14 +74,7 @@ function referenceState(events: OperationEvent[]): Omit<OperationState, 'version
     if (own.length === 0) continue;
     const starts = own.filter((e) => e.type === 'stage.started');
     const winner = last(own);
-    const status = (
-      {
-        'stage.started': 'running',
-        'stage.completed': 'succeeded',
-        'stage.failed': 'failed',
-        'stage.skipped': 'skipped',
-      } as const
-    )[winner.type as 'stage.started'];
+    const status = STAGE_STATUS[winner.type];
     Object.defineProperty(stages, name, {
       enumerable: true,
       writable: true,
