@@ -134,6 +134,29 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return config;
 }
 
+/** Every variable loadConfig reads; docs/operations.md describes each. */
+export const CONFIG_VARIABLES = [
+  'HOST',
+  'PORT',
+  'DATABASE_URL',
+  'DATABASE_POOL_SIZE',
+  'KAFKA_BROKERS',
+  'KAFKA_CLIENT_ID',
+  'KAFKA_GROUP_ID',
+  'KAFKA_TOPIC',
+  'KAFKA_DLQ_TOPIC',
+  'KAFKA_TOPIC_PARTITIONS',
+  'INGEST_ENABLED',
+  'INGEST_BATCH_MAX_EVENTS',
+  'INGEST_FETCH_MAX_WAIT_MS',
+  'INGEST_PARTITIONS_CONCURRENCY',
+  'INGEST_RETRY_MAX_BACKOFF_MS',
+  'MAX_EVENT_DATA_BYTES',
+  'DATA_DIR',
+  'LOG_LEVEL',
+  'SHUTDOWN_TIMEOUT_MS',
+] as const;
+
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
 /** Config after the launcher filled in the embedded infrastructure. */
