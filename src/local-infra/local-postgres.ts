@@ -27,6 +27,7 @@ export interface LocalPostgres {
   /** URL of the `postgres` maintenance database, for creating more databases. */
   adminUrl: string;
   pid: number;
+  command: PostgresServerCommand;
   stop(): Promise<void>;
 }
 
@@ -129,44 +130,112 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     await cluster.initialise();
   }
 
-  const logFile = join(dataDir, 'postgres.log');
-  const logFd = openSync(logFile, 'a');
-  const child = spawn(
-    postgresBinary(),
-    ['-D', clusterDir, '-p', String(port), '-h', '127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=on'],
-    { ...osUserIds(), detached: true, stdio: ['ignore', logFd, logFd] },
-  );
-  closeSync(logFd);
-  const killOnExit = () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+  const command: PostgresServerCommand = {
+    binary: postgresBinary(),
+    clusterDir,
+    port,
+    logFile: join(dataDir, 'postgres.log'),
+    ...osUserIds(),
   };
-  process.on('exit', killOnExit);
-
+  const server = spawnPostgresServer(command);
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
   try {
-    await waitUntilAccepting(adminUrl, child, logFile, Date.now() + (options.startTimeoutMs ?? 60_000));
+    await waitUntilAccepting(adminUrl, server, command.logFile, Date.now() + (options.startTimeoutMs ?? 60_000));
     await createDatabaseIfMissing(adminUrl, database);
   } catch (error) {
-    child.kill('SIGKILL');
-    process.removeListener('exit', killOnExit);
+    server.kill('SIGKILL');
     throw error;
   }
 
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
     adminUrl,
-    pid: child.pid ?? -1,
-    stop: async () => {
-      process.removeListener('exit', killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      // SIGINT is Postgres' "fast shutdown": roll back open transactions, checkpoint, exit.
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    pid: server.pid ?? -1,
+    command,
+    stop: () => stopPostgresServer(clusterDir),
   };
+}
+
+/**
+ * How to run the server of an existing cluster. Plain data, so that another
+ * process (a fault-injection test) can stop and start the same server again.
+ */
+export interface PostgresServerCommand {
+  binary: string;
+  clusterDir: string;
+  port: number;
+  logFile: string;
+  uid?: number;
+  gid?: number;
+}
+
+export function spawnPostgresServer(command: PostgresServerCommand): ChildProcess {
+  const logFd = openSync(command.logFile, 'a');
+  const args = [
+    '-D',
+    command.clusterDir,
+    '-p',
+    String(command.port),
+    '-h',
+    '127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+  ];
+  const ids = command.uid === undefined ? {} : { uid: command.uid, gid: command.gid };
+  const child = spawn(command.binary, args, { ...ids, detached: true, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  const killOnExit = () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  process.on('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
+  return child;
+}
+
+/** Fast shutdown of whichever server runs the cluster (found through postmaster.pid); waits until it is gone. */
+export async function stopPostgresServer(clusterDir: string, timeoutMs = 20_000): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return;
+  }
+  if (!isAlive(pid)) return;
+  // SIGINT is Postgres' "fast shutdown": roll back open transactions, checkpoint, exit.
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitForPostgres(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+    try {
+      await client.connect();
+      await client.end();
+      return;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 export async function createDatabaseIfMissing(adminUrl: string, database: string): Promise<void> {

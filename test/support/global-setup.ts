@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalKafka } from '../../src/local-infra/local-kafka';
-import { startLocalPostgres } from '../../src/local-infra/local-postgres';
+import { startLocalPostgres, stopPostgresServer } from '../../src/local-infra/local-postgres';
 import { TEST_ENV } from './test-env';
 
 /**
@@ -40,7 +40,13 @@ export default async function globalSetup(): Promise<void> {
     process.env[TEST_ENV.brokers] = broker.brokers;
     log(`local Kafka broker up in ${Date.now() - started} ms at ${broker.brokers}`);
   };
-  const started = await Promise.allSettled([postgres(), kafka()]);
+  // A Postgres of its own for tests that stop and restart the database under a running service.
+  const faultPostgres = async () => {
+    const pg = await startLocalPostgres({ dataDir: join(root, 'fault-postgres') });
+    stops.push(() => stopPostgresServer(pg.command.clusterDir));
+    process.env[TEST_ENV.faultPostgres] = JSON.stringify({ adminUrl: pg.adminUrl, command: pg.command });
+  };
+  const started = await Promise.allSettled([postgres(), kafka(), faultPostgres()]);
   const failure = started.find((result) => result.status === 'rejected');
   if (failure) {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

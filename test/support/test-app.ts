@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { Kafka, type KafkaMessage, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { Client } from 'pg';
 import request from 'supertest';
 import { createApp } from '../../src/app-factory';
 import { loadConfig, ResolvedConfig } from '../../src/config/app-config';
@@ -104,4 +105,39 @@ export function cloudEvent(
     ...(data === undefined ? {} : { data }),
     ...extra,
   };
+}
+
+/** Runs one query against a test database with a short-lived client. */
+export async function queryDatabase<T = Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Reads every record of a topic from the beginning until `count` have arrived. */
+export async function readTopic(topic: string, count: number, timeoutMs = 60_000): Promise<KafkaMessage[]> {
+  const kafka = new Kafka({
+    clientId: uniqueName('test-reader'),
+    brokers: testInfrastructure().brokers,
+    logLevel: logLevel.ERROR,
+  });
+  const consumer = kafka.consumer({ groupId: uniqueName('reader') });
+  const messages: KafkaMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+    await waitFor(`${count} records on ${topic}`, () => messages.length >= count, { timeoutMs });
+    return messages;
+  } finally {
+    await consumer.disconnect();
+  }
 }
