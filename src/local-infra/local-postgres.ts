@@ -184,6 +184,8 @@ export function spawnPostgresServer(command: PostgresServerCommand): ChildProces
   const ids = command.uid === undefined ? {} : { uid: command.uid, gid: command.gid };
   const child = spawn(command.binary, args, { ...ids, detached: true, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
+  // Stopped through postmaster.pid, not this handle: it must not keep the caller's event loop alive.
+  child.unref();
   const killOnExit = () => {
     if (child.exitCode === null) child.kill('SIGKILL');
   };
