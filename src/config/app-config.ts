@@ -90,7 +90,8 @@ function kafkaBrokers(env: Env): string[] | null {
   if (raw === undefined || raw === '') return null;
   const brokers = raw.split(',').map((b) => b.trim());
   for (const broker of brokers) {
-    if (!/^[A-Za-z0-9._-]+:\d{1,5}$/.test(broker)) {
+    const port = Number(broker.split(':')[1]);
+    if (!/^[A-Za-z0-9._-]+:\d{1,5}$/.test(broker) || port < 1 || port > 65535) {
       throw new ConfigError('KAFKA_BROKERS', `must be a comma-separated list of host:port, got "${broker}"`);
     }
   }
@@ -101,8 +102,22 @@ const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
 function topic(env: Env, name: string, fallback: string): string {
   const value = text(env, name, fallback);
-  if (!TOPIC_NAME.test(value)) throw new ConfigError(name, `is not a valid Kafka topic name: "${value}"`);
+  if (!TOPIC_NAME.test(value) || value === '.' || value === '..') {
+    throw new ConfigError(name, `is not a valid Kafka topic name: "${value}"`);
+  }
   return value;
+}
+
+function deadLetterTopic(env: Env, kafkaTopic: string): string {
+  if (env.KAFKA_DLQ_TOPIC) return topic(env, 'KAFKA_DLQ_TOPIC', '');
+  const derived = `${kafkaTopic}.dlq`;
+  if (derived.length > 249) {
+    throw new ConfigError(
+      'KAFKA_TOPIC',
+      `is too long to derive the dead-letter topic "<topic>.dlq"; set KAFKA_DLQ_TOPIC`,
+    );
+  }
+  return derived;
 }
 
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -116,7 +131,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     kafkaClientId: text(env, 'KAFKA_CLIENT_ID', 'opledger'),
     kafkaGroupId: text(env, 'KAFKA_GROUP_ID', 'opledger'),
     kafkaTopic,
-    kafkaDeadLetterTopic: topic(env, 'KAFKA_DLQ_TOPIC', `${kafkaTopic}.dlq`),
+    kafkaDeadLetterTopic: deadLetterTopic(env, kafkaTopic),
     kafkaTopicPartitions: integer(env, 'KAFKA_TOPIC_PARTITIONS', 12, 1, 10_000),
     ingestEnabled: bool(env, 'INGEST_ENABLED', true),
     ingestBatchMaxEvents: integer(env, 'INGEST_BATCH_MAX_EVENTS', 1000, 1, 100_000),

@@ -22,8 +22,11 @@ export function canonicalTime(input: string): CanonicalTime | null {
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) {
     return null;
   }
-  const localMs = Date.UTC(year, month - 1, day, hour, minute, second);
-  const check = new Date(localMs);
+  // Not Date.UTC: it maps years 0-99 to 1900-1999.
+  const check = new Date(0);
+  check.setUTCFullYear(year, month - 1, day);
+  check.setUTCHours(hour, minute, second, 0);
+  const localMs = check.getTime();
   // Date.UTC silently rolls 2026-02-30 over to March; reject such dates instead.
   if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1 || year < 1) return null;
   let offsetMinutes = 0;

@@ -70,9 +70,10 @@ export function parseCloudEvent(input: unknown, limits: EnvelopeLimits = DEFAULT
   let eventData: JsonObject | null = null;
   if (data !== undefined && data !== null) {
     if (!isPlainObject(data)) return invalid('data', 'data must be a JSON object');
+    // Checked before anything recursive (JSON.stringify) walks it: deep nesting would overflow the stack.
+    const problem = scanData(data);
+    if (problem) return invalid('data', problem);
     const serialised = JSON.stringify(data);
-    // Postgres jsonb cannot hold \u0000; refusing it here keeps it from failing a whole batch later.
-    if (containsNul(data)) return invalid('data', 'data must not contain the NUL character (\\u0000)');
     const bytes = Buffer.byteLength(serialised, 'utf8');
     if (bytes > limits.maxDataBytes) {
       return {
@@ -90,8 +91,13 @@ export function parseCloudEvent(input: unknown, limits: EnvelopeLimits = DEFAULT
   let expectedVersion: number | null = null;
   if (expectedversion !== undefined && expectedversion !== null) {
     // CloudEvents extension values travel as strings in binary mode and HTTP headers.
-    const n = typeof expectedversion === 'string' ? Number(expectedversion) : expectedversion;
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || expectedversion === '') {
+    const n =
+      typeof expectedversion === 'string'
+        ? /^\d{1,16}$/.test(expectedversion)
+          ? Number(expectedversion)
+          : NaN
+        : expectedversion;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
       return invalid('expectedversion', 'expectedversion must be an integer >= 0');
     }
     expectedVersion = n;
@@ -119,11 +125,31 @@ function checkTypeSpecificData(type: string, data: JsonObject | null): ParseResu
   return null;
 }
 
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (isPlainObject(value)) {
-    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+export const MAX_DATA_DEPTH = 64;
+
+/**
+ * Iterative walk of `data`: refuses nesting deeper than MAX_DATA_DEPTH and the
+ * NUL character, which Postgres jsonb cannot hold (refused here, it cannot fail
+ * a whole batch later).
+ */
+function scanData(data: JsonObject): string | null {
+  const stack: { value: unknown; depth: number }[] = [{ value: data, depth: 1 }];
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return 'data must not contain the NUL character (\\u0000)';
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > MAX_DATA_DEPTH) return `data is nested deeper than ${MAX_DATA_DEPTH} levels`;
+    if (Array.isArray(value)) {
+      for (const item of value) stack.push({ value: item, depth: depth + 1 });
+    } else {
+      for (const [key, item] of Object.entries(value)) {
+        if (key.includes('\u0000')) return 'data must not contain the NUL character (\\u0000)';
+        stack.push({ value: item, depth: depth + 1 });
+      }
+    }
   }
-  return false;
+  return null;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { CommandBus } from '@nestjs/cqrs';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import type { OperationEvent } from '../envelope/operation-event';
+import type { ParseResult } from '../envelope/parse-cloud-event';
 import { IncomingRecord, parseKafkaRecord } from '../envelope/parse-kafka-record';
 import { AppendEventsCommand } from '../event-store/commands/append-events.command';
 import type { AppendOutcome } from '../event-store/event-store.service';
@@ -78,7 +79,7 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
     const records: IncomingRecord[] = [];
     const letters: DeadLetter[] = [];
     for (const record of chunk) {
-      const parsed = parseKafkaRecord(record, { maxDataBytes: this.config.maxEventDataBytes });
+      const parsed = this.parse(record);
       if (parsed.ok) {
         events.push(parsed.event);
         records.push(record);
@@ -102,6 +103,18 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
     if (letters.length > 0) {
       letters.sort((a, b) => Number(BigInt(a.record!.offset) - BigInt(b.record!.offset)));
       await this.withRetry(batch, () => this.deadLetters.record(letters));
+    }
+  }
+
+  /** Never throws: whatever the bytes, a record is either an event or a dead letter. */
+  private parse(record: IncomingRecord): ParseResult {
+    try {
+      return parseKafkaRecord(record, { maxDataBytes: this.config.maxEventDataBytes });
+    } catch (error) {
+      return {
+        ok: false,
+        rejection: { reason: 'invalid_envelope', detail: `unreadable record: ${String(error).slice(0, 200)}` },
+      };
     }
   }
 

@@ -212,3 +212,18 @@ describe('ConfigError', () => {
     expect(error.message).toBe('Invalid configuration: PORT must be a whole number');
   });
 });
+
+describe('loadConfig: edge values', () => {
+  it.each(['h:99999', 'h:0'])('refuses KAFKA_BROKERS=%s (port out of range)', (value) => {
+    expect(() => loadConfig({ KAFKA_BROKERS: value })).toThrow(/KAFKA_BROKERS/);
+  });
+
+  it.each(['.', '..'])('refuses the topic name %j, which Kafka forbids', (value) => {
+    expect(() => loadConfig({ KAFKA_TOPIC: value })).toThrow(/KAFKA_TOPIC/);
+  });
+
+  it('names KAFKA_TOPIC when it is too long to derive the dead-letter topic', () => {
+    expect(() => loadConfig({ KAFKA_TOPIC: 'a'.repeat(249) })).toThrow(/KAFKA_TOPIC is too long/);
+    expect(loadConfig({ KAFKA_TOPIC: 'a'.repeat(249), KAFKA_DLQ_TOPIC: 'dlq' }).kafkaDeadLetterTopic).toBe('dlq');
+  });
+});

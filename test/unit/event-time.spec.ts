@@ -219,3 +219,13 @@ describe('elapsedMs', () => {
     );
   });
 });
+
+describe('canonicalTime: years before 100', () => {
+  it('keeps years 1 to 99 as written (Date.UTC would move them to the 1900s)', () => {
+    expect(canonicalTime('0050-06-15T12:00:00Z')).toBe('0050-06-15T12:00:00.000000Z');
+  });
+
+  it('refuses an instant that an offset moves before year 1', () => {
+    expect(canonicalTime('0001-01-01T00:30:00+01:00')).toBeNull();
+  });
+});

@@ -3,6 +3,7 @@ import {
   DEFAULT_ENVELOPE_LIMITS,
   type EnvelopeLimits,
   isValidOperationId,
+  MAX_DATA_DEPTH,
   parseCloudEvent,
   type Rejection,
 } from '../../src/envelope/parse-cloud-event';
@@ -425,5 +426,36 @@ describe('isValidOperationId', () => {
         },
       ),
     );
+  });
+});
+
+describe('parseCloudEvent: hostile data', () => {
+  const base = {
+    specversion: '1.0',
+    id: 'e1',
+    source: 's',
+    type: 'x.y',
+    subject: 'op-1',
+    time: '2026-01-01T00:00:00Z',
+  };
+
+  it('refuses data nested deeper than the limit instead of overflowing the stack', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 10_000; i += 1) deep = [deep];
+    const result = parseCloudEvent({ ...base, data: { a: deep } });
+    expect(result).toMatchObject({ ok: false, rejection: { reason: 'invalid_envelope', field: 'data' } });
+  });
+
+  it('accepts data nested up to the limit', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < MAX_DATA_DEPTH - 1; i += 1) deep = [deep];
+    expect(parseCloudEvent({ ...base, data: { a: deep } }).ok).toBe(true);
+  });
+
+  it.each(['  ', '\t', ' 3 ', '1e3', '0x10', '0b11', '3.0'])('refuses expectedversion %j', (value) => {
+    expect(parseCloudEvent({ ...base, expectedversion: value })).toMatchObject({
+      ok: false,
+      rejection: { field: 'expectedversion' },
+    });
   });
 });
