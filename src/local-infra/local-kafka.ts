@@ -571,7 +571,9 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
         KAFKA_MAIN_CLASS,
         propertiesFile,
       ],
-      { cwd: dataDir, stdio: ['ignore', consoleFd, consoleFd], detached: false },
+      // Its own process group: a Ctrl-C in the terminal reaches the service, which still needs the
+      // broker to leave its consumer group and commit, and stops the broker last.
+      { cwd: dataDir, stdio: ['ignore', consoleFd, consoleFd], detached: true },
     );
   } finally {
     fs.closeSync(consoleFd);
