@@ -58,6 +58,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    if (error instanceof ProblemException) {
+      for (const [name, value] of Object.entries(error.headers)) void reply.header(name, value);
+    }
     sendProblem(reply, toProblem(error, request.url, this.logger));
   }
 }

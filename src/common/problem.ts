@@ -21,6 +21,8 @@ export class ProblemException extends HttpException {
     readonly title: string,
     readonly detail: string,
     readonly extensions: Record<string, unknown> = {},
+    /** Response headers that go with the problem (WWW-Authenticate, Retry-After…). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail, status);
   }
@@ -43,8 +45,9 @@ export function problem(
   title: string,
   detail: string,
   extensions: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
 ): ProblemException {
-  return new ProblemException(status, problemType, title, detail, extensions);
+  return new ProblemException(status, problemType, title, detail, extensions, headers);
 }
 
 export const Problems = {

@@ -1,3 +1,8 @@
+import { type ApiKey, parseApiKeys } from '../auth/api-keys';
+import { ConfigError } from './config-error';
+
+export { ConfigError } from './config-error';
+
 /**
  * Every setting comes from the environment and is checked once at start-up,
  * so a typo stops the service with a message naming the variable instead of
@@ -25,16 +30,10 @@ export interface AppConfig {
   dataDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   shutdownTimeoutMs: number;
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`Invalid configuration: ${variable} ${message}`);
-    this.name = 'ConfigError';
-  }
+  /** Empty: authentication is off and the service must listen on loopback only. */
+  apiKeys: ApiKey[];
+  /** Whether /metrics is served without a key when keys are configured. */
+  metricsPublic: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -108,6 +107,10 @@ function topic(env: Env, name: string, fallback: string): string {
   return value;
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 function deadLetterTopic(env: Env, kafkaTopic: string): string {
   if (env.KAFKA_DLQ_TOPIC) return topic(env, 'KAFKA_DLQ_TOPIC', '');
   const derived = `${kafkaTopic}.dlq`;
@@ -142,7 +145,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir: text(env, 'DATA_DIR', '.data'),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 15_000, 100, 600_000),
+    apiKeys: parseApiKeys(env),
+    metricsPublic: bool(env, 'METRICS_PUBLIC', false),
   };
+  if (config.apiKeys.length === 0 && !isLoopback(config.host)) {
+    throw new ConfigError(
+      'HOST',
+      `is ${config.host}, but no API keys are configured: set API_KEYS or API_KEYS_FILE, or listen on 127.0.0.1`,
+    );
+  }
   if (config.kafkaDeadLetterTopic === config.kafkaTopic) {
     throw new ConfigError('KAFKA_DLQ_TOPIC', 'must differ from KAFKA_TOPIC');
   }
@@ -170,6 +181,9 @@ export const CONFIG_VARIABLES = [
   'DATA_DIR',
   'LOG_LEVEL',
   'SHUTDOWN_TIMEOUT_MS',
+  'API_KEYS',
+  'API_KEYS_FILE',
+  'METRICS_PUBLIC',
 ] as const;
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

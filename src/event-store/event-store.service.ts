@@ -49,6 +49,19 @@ export function toStoredEvent(row: StoredEventRow): StoredEvent {
   };
 }
 
+export interface AppendOptions {
+  /** All or nothing: if any event is rejected, nothing of the batch is stored (HTTP appends). */
+  atomic?: boolean;
+}
+
+/** Thrown by an atomic append that was refused; the transaction has been rolled back. */
+export class AppendRejectedError extends Error {
+  constructor(readonly rejected: Extract<AppendOutcome, { status: 'rejected' }>) {
+    super(rejected.rejection.detail);
+    this.name = 'AppendRejectedError';
+  }
+}
+
 interface LockedOperation {
   id: string;
   version: number;
@@ -70,14 +83,17 @@ export class EventStore {
    * mismatches as rejected, the rest get the next versions of their operation;
    * each touched operation's projection is written once.
    */
-  async append(events: readonly OperationEvent[]): Promise<AppendOutcome[]> {
+  async append(events: readonly OperationEvent[], options: AppendOptions = {}): Promise<AppendOutcome[]> {
     if (events.length === 0) return [];
-    return this.dataSource.transaction('READ COMMITTED', (manager) => this.appendInTransaction(manager, events));
+    return this.dataSource.transaction('READ COMMITTED', (manager) =>
+      this.appendInTransaction(manager, events, options),
+    );
   }
 
   private async appendInTransaction(
     manager: EntityManager,
     events: readonly OperationEvent[],
+    options: AppendOptions,
   ): Promise<AppendOutcome[]> {
     const operationIds = [...new Set(events.map((e) => e.operationId))].sort();
 
@@ -160,6 +176,9 @@ export class EventStore {
         position: 0,
       });
     }
+
+    const rejected = outcomes.find((o) => o.status === 'rejected');
+    if (options.atomic && rejected?.status === 'rejected') throw new AppendRejectedError(rejected);
 
     const positions = new Map<string, GlobalPosition>();
     if (toInsert.length > 0) {

@@ -1,8 +1,10 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { Public } from '../auth/roles';
 import { EventStore } from '../event-store/event-store.service';
 import { KafkaIngestService } from '../ingest/kafka-ingest.service';
 
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -21,6 +21,8 @@ const DEFAULTS: AppConfig = {
   dataDir: '.data',
   logLevel: 'info',
   shutdownTimeoutMs: 15_000,
+  apiKeys: [],
+  metricsPublic: false,
 };
 
 function configErrorOf(env: Record<string, string | undefined>): ConfigError {
@@ -76,6 +78,8 @@ describe('loadConfig', () => {
       DATA_DIR: '/var/lib/opledger',
       LOG_LEVEL: 'debug',
       SHUTDOWN_TIMEOUT_MS: '5000',
+      API_KEYS: 'reader:reader-secret-0123456789',
+      METRICS_PUBLIC: 'true',
     };
     expect(loadConfig(env)).toEqual({
       host: '0.0.0.0',
@@ -97,7 +101,9 @@ describe('loadConfig', () => {
       dataDir: '/var/lib/opledger',
       logLevel: 'debug',
       shutdownTimeoutMs: 5000,
-    } satisfies AppConfig);
+      apiKeys: [{ name: 'reader#1', role: 'reader', digest: expect.any(Buffer) }],
+      metricsPublic: true,
+    } satisfies Record<keyof AppConfig, unknown>);
   });
 
   it('derives the dead-letter topic from KAFKA_TOPIC when KAFKA_DLQ_TOPIC is unset', () => {
@@ -225,5 +231,39 @@ describe('loadConfig: edge values', () => {
   it('names KAFKA_TOPIC when it is too long to derive the dead-letter topic', () => {
     expect(() => loadConfig({ KAFKA_TOPIC: 'a'.repeat(249) })).toThrow(/KAFKA_TOPIC is too long/);
     expect(loadConfig({ KAFKA_TOPIC: 'a'.repeat(249), KAFKA_DLQ_TOPIC: 'dlq' }).kafkaDeadLetterTopic).toBe('dlq');
+  });
+});
+
+describe('loadConfig: API keys and the secure default', () => {
+  it('refuses a non-loopback HOST without API keys, naming HOST', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/HOST is 0\.0\.0\.0, but no API keys are configured/);
+  });
+
+  it.each(['127.0.0.1', '127.1.2.3', 'localhost', '::1'])('listens on loopback %s without keys', (host) => {
+    expect(loadConfig({ HOST: host }).host).toBe(host);
+  });
+
+  it('parses role:key entries separated by commas or newlines, ignoring comments', () => {
+    const keys = loadConfig({
+      API_KEYS: 'reader:aaaaaaaaaaaaaaaa,\n# ops team\nadmin:bbbbbbbbbbbbbbbb\nwriter:cccccccccccccccc',
+    }).apiKeys;
+    expect(keys.map((k) => [k.name, k.role])).toEqual([
+      ['reader#1', 'reader'],
+      ['admin#1', 'admin'],
+      ['writer#1', 'writer'],
+    ]);
+  });
+
+  it.each([
+    ['guest:aaaaaaaaaaaaaaaa', /role:key/],
+    ['no-colon', /role:key/],
+    ['reader:short', /shorter than 16/],
+  ])('refuses API_KEYS=%j naming API_KEYS', (value, message) => {
+    expect(() => loadConfig({ API_KEYS: value })).toThrow(/API_KEYS/);
+    expect(() => loadConfig({ API_KEYS: value })).toThrow(message);
+  });
+
+  it('names API_KEYS_FILE when the file cannot be read', () => {
+    expect(() => loadConfig({ API_KEYS_FILE: '/nonexistent/keys' })).toThrow(/API_KEYS_FILE cannot be read/);
   });
 });

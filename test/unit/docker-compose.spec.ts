@@ -16,8 +16,12 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as
     }
   >;
 };
+// Compose substitutes ${VAR:-default} from the shell; with nothing set, the default applies.
+const interpolate = (value: string) => value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
 const env = (service: string) =>
-  Object.fromEntries(Object.entries(compose.services[service].environment ?? {}).map(([k, v]) => [k, String(v)]));
+  Object.fromEntries(
+    Object.entries(compose.services[service].environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]),
+  );
 
 describe('docker-compose.yml', () => {
   it('has Postgres, a Kafka broker and opledger built from the repository', () => {

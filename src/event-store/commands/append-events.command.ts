@@ -1,10 +1,13 @@
 import { Command } from '@nestjs/cqrs';
 import type { OperationEvent } from '../../envelope/operation-event';
-import type { AppendOutcome } from '../event-store.service';
+import type { AppendOptions, AppendOutcome } from '../event-store.service';
 
 /** Append validated events to the log; the one write path for Kafka and HTTP alike. */
 export class AppendEventsCommand extends Command<AppendOutcome[]> {
-  constructor(readonly events: readonly OperationEvent[]) {
+  constructor(
+    readonly events: readonly OperationEvent[],
+    readonly options: AppendOptions = {},
+  ) {
     super();
   }
 }

@@ -7,6 +7,6 @@ export class AppendEventsHandler implements ICommandHandler<AppendEventsCommand,
   constructor(private readonly store: EventStore) {}
 
   execute(command: AppendEventsCommand): Promise<AppendOutcome[]> {
-    return this.store.append(command.events);
+    return this.store.append(command.events, command.options);
   }
 }

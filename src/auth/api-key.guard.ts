@@ -1,0 +1,59 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { APP_CONFIG, type ResolvedConfig } from '../config/app-config';
+import { problem } from '../common/problem';
+import { findApiKey } from './api-keys';
+import { PUBLIC_ROUTE, REQUIRED_ROLE, type Role, roleAllows } from './roles';
+
+/**
+ * `Authorization: Bearer <key>` with roles. With no keys configured the service
+ * only listens on loopback (enforced at start-up) and every route is open.
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (this.config.apiKeys.length === 0) return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const required =
+      this.reflector.getAllAndOverride<Role>(REQUIRED_ROLE, targets) ??
+      (request.method === 'GET' || request.method === 'HEAD' ? 'reader' : 'writer');
+
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) {
+      throw problem(
+        401,
+        'unauthorized',
+        'Authentication required',
+        'send an API key as "Authorization: Bearer <key>"',
+        {},
+        { 'www-authenticate': 'Bearer realm="opledger"' },
+      );
+    }
+    const key = findApiKey(this.config.apiKeys, match[1]);
+    if (!key) {
+      throw problem(
+        401,
+        'unauthorized',
+        'Authentication required',
+        'the API key is not valid',
+        {},
+        { 'www-authenticate': 'Bearer realm="opledger", error="invalid_token"' },
+      );
+    }
+    if (!roleAllows(key.role, required)) {
+      throw problem(403, 'forbidden', 'Forbidden', `this route needs the ${required} role; the key has ${key.role}`);
+    }
+    (request as FastifyRequest & { apiKeyName?: string }).apiKeyName = key.name;
+    return true;
+  }
+}
