@@ -15,13 +15,20 @@ const LOG_LEVELS: Record<ResolvedConfig['logLevel'], LogLevel[]> = {
 
 /** Builds the application (not listening yet): shared by main.ts and the tests. */
 export async function createApp(config: ResolvedConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: 1024 * 1024 });
+  const adapter = new FastifyAdapter({ bodyLimit: config.httpBodyLimitBytes });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: LOG_LEVELS[config.logLevel],
     abortOnError: false,
   });
   // Nest routes Fastify's own errors (body parsing, size, content type) and unknown
   // routes through the global filters too, so every error leaves as problem+json.
+  const fastify = app.getHttpAdapter().getInstance();
+  // CloudEvents' own media types are JSON too (same prototype-poisoning protection as application/json).
+  fastify.addContentTypeParser(
+    ['application/cloudevents+json', 'application/cloudevents-batch+json'],
+    { parseAs: 'string' },
+    fastify.getDefaultJsonParser('error', 'error'),
+  );
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
   return app;

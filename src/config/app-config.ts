@@ -27,6 +27,7 @@ export interface AppConfig {
   ingestPartitionsConcurrency: number;
   ingestRetryMaxBackoffMs: number;
   maxEventDataBytes: number;
+  httpBodyLimitBytes: number;
   dataDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   shutdownTimeoutMs: number;
@@ -142,6 +143,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ingestPartitionsConcurrency: integer(env, 'INGEST_PARTITIONS_CONCURRENCY', 3, 1, 64),
     ingestRetryMaxBackoffMs: integer(env, 'INGEST_RETRY_MAX_BACKOFF_MS', 10_000, 10, 600_000),
     maxEventDataBytes: integer(env, 'MAX_EVENT_DATA_BYTES', 256 * 1024, 1, 16 * 1024 * 1024),
+    httpBodyLimitBytes: integer(env, 'HTTP_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     dataDir: text(env, 'DATA_DIR', '.data'),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 15_000, 100, 600_000),
@@ -178,6 +180,7 @@ export const CONFIG_VARIABLES = [
   'INGEST_PARTITIONS_CONCURRENCY',
   'INGEST_RETRY_MAX_BACKOFF_MS',
   'MAX_EVENT_DATA_BYTES',
+  'HTTP_BODY_LIMIT_BYTES',
   'DATA_DIR',
   'LOG_LEVEL',
   'SHUTDOWN_TIMEOUT_MS',

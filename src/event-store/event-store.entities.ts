@@ -34,6 +34,10 @@ export class OperationRecord {
 
   @Column({ name: 'projected_at', type: 'timestamptz' })
   projectedAt!: Date;
+
+  /** Position of the operation's first event: the stable order of the operator list. */
+  @Column({ name: 'first_position', type: 'bigint', nullable: true })
+  firstPosition!: string | null;
 }
 
 @Entity({ name: 'dead_letters' })

@@ -230,7 +230,10 @@ export class EventStore {
     appended: readonly (OperationEvent & { version: number })[],
     positions: Map<string, GlobalPosition>,
   ): Promise<void> {
-    const drafts = new Map<string, { projection: Projection; lastPosition: GlobalPosition }>();
+    const drafts = new Map<
+      string,
+      { projection: Projection; firstPosition: GlobalPosition; lastPosition: GlobalPosition }
+    >();
     for (const event of appended) {
       let draft = drafts.get(event.operationId);
       if (!draft) {
@@ -239,19 +242,22 @@ export class EventStore {
           head && head.version > 0
             ? cloneProjection({ state: head.state, memo: head.memo })
             : emptyProjection(event.operationId, event);
-        draft = { projection, lastPosition: 0 };
+        draft = { projection, firstPosition: Number.MAX_SAFE_INTEGER, lastPosition: 0 };
         drafts.set(event.operationId, draft);
       }
       applyEvent(draft.projection, event);
-      draft.lastPosition = Math.max(draft.lastPosition, positions.get(event.id) ?? 0);
+      const position = positions.get(event.id) ?? 0;
+      draft.firstPosition = Math.min(draft.firstPosition, position);
+      draft.lastPosition = Math.max(draft.lastPosition, position);
     }
     const rows = [...drafts.entries()];
     await manager.query(
       `UPDATE operations AS o
        SET version = u.version, status = u.status, state = u.state::jsonb, memo = u.memo::jsonb,
-           created_at = u.created_at, updated_at = u.updated_at, last_position = u.last_position, projected_at = now()
-       FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::bigint[])
-         AS u(id, version, status, state, memo, created_at, updated_at, last_position)
+           created_at = u.created_at, updated_at = u.updated_at, last_position = u.last_position, projected_at = now(),
+           first_position = COALESCE(o.first_position, u.first_position)
+       FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::bigint[], $9::bigint[])
+         AS u(id, version, status, state, memo, created_at, updated_at, last_position, first_position)
        WHERE o.id = u.id`,
       [
         rows.map(([id]) => id),
@@ -262,6 +268,7 @@ export class EventStore {
         rows.map(([, d]) => d.projection.state.createdAt),
         rows.map(([, d]) => d.projection.state.updatedAt),
         rows.map(([, d]) => String(d.lastPosition)),
+        rows.map(([, d]) => String(d.firstPosition)),
       ],
     );
   }
@@ -271,6 +278,21 @@ export class EventStore {
       `SELECT ${STORED_EVENT_COLUMNS} FROM operation_events
        WHERE operation_id = $1 AND version >= $2 ORDER BY version LIMIT $3`,
       [operationId, fromVersion, limit],
+    );
+    return rows.map(toStoredEvent);
+  }
+
+  /** The prefix of an operation's history: up to a version, and/or recorded at or before an instant. */
+  async readOperationHistoryPrefix(
+    operationId: string,
+    atVersion: number | null,
+    asOf: string | null,
+  ): Promise<StoredEvent[]> {
+    const rows: StoredEventRow[] = await this.dataSource.query(
+      `SELECT ${STORED_EVENT_COLUMNS} FROM operation_events
+       WHERE operation_id = $1 AND ($2::int IS NULL OR version <= $2) AND ($3::timestamptz IS NULL OR recorded_at <= $3)
+       ORDER BY version`,
+      [operationId, atVersion, asOf],
     );
     return rows.map(toStoredEvent);
   }

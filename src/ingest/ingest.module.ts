@@ -2,12 +2,17 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { DeadLetterService } from './dead-letter.service';
+import { ListDeadLettersHandler } from './dead-letters.handler';
+import { AppendEventsController } from './http/append-events.controller';
+import { DeadLettersController } from './http/dead-letters.controller';
 import { KafkaGateway } from './kafka/kafka-gateway';
 import { KafkaIngestService } from './kafka-ingest.service';
 
 @Module({
   imports: [CqrsModule],
+  controllers: [AppendEventsController, DeadLettersController],
   providers: [
+    ListDeadLettersHandler,
     {
       provide: KafkaGateway,
       inject: [APP_CONFIG],

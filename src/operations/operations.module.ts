@@ -2,13 +2,24 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { EventsController } from './events.controller';
 import { OperationsController } from './operations.controller';
+import { GetOperationAtHandler } from './queries/get-operation-at.handler';
+import { GetStatsHandler } from './queries/get-stats.handler';
+import { ListOperationsHandler } from './queries/list-operations.handler';
 import { ReadFeedHandler } from './queries/read-feed.handler';
+import { StatsController } from './stats.controller';
 import { GetOperationEventsHandler } from './queries/get-operation-events.handler';
 import { GetOperationHandler } from './queries/get-operation.handler';
 
 @Module({
   imports: [CqrsModule],
-  controllers: [OperationsController, EventsController],
-  providers: [GetOperationHandler, GetOperationEventsHandler, ReadFeedHandler],
+  controllers: [OperationsController, EventsController, StatsController],
+  providers: [
+    GetOperationHandler,
+    GetOperationAtHandler,
+    GetOperationEventsHandler,
+    ListOperationsHandler,
+    GetStatsHandler,
+    ReadFeedHandler,
+  ],
 })
 export class OperationsModule {}

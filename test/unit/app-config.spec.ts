@@ -21,6 +21,7 @@ const DEFAULTS: AppConfig = {
   dataDir: '.data',
   logLevel: 'info',
   shutdownTimeoutMs: 15_000,
+  httpBodyLimitBytes: 1_048_576,
   apiKeys: [],
   metricsPublic: false,
 };
@@ -101,6 +102,7 @@ describe('loadConfig', () => {
       dataDir: '/var/lib/opledger',
       logLevel: 'debug',
       shutdownTimeoutMs: 5000,
+      httpBodyLimitBytes: 1_048_576,
       apiKeys: [{ name: 'reader#1', role: 'reader', digest: expect.any(Buffer) }],
       metricsPublic: true,
     } satisfies Record<keyof AppConfig, unknown>);

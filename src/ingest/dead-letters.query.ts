@@ -1,0 +1,29 @@
+import { Query } from '@nestjs/cqrs';
+
+export interface DeadLetterView {
+  id: number;
+  reason: string;
+  detail: string;
+  channel: string;
+  topic: string | null;
+  partition: number | null;
+  offset: string | null;
+  key: string | null;
+  headers: Record<string, string> | null;
+  /** The original value: as text when it is valid UTF-8, else base64 (see payloadEncoding). */
+  payload: string | null;
+  payloadEncoding: 'utf8' | 'base64' | null;
+  eventId: string | null;
+  operationId: string | null;
+  createdAt: string;
+}
+
+/** Newest first; `beforeId` continues a previous page. */
+export class ListDeadLettersQuery extends Query<{ items: DeadLetterView[]; nextBeforeId: number | null }> {
+  constructor(
+    readonly beforeId: number | null,
+    readonly limit: number,
+  ) {
+    super();
+  }
+}

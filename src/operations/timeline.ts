@@ -1,0 +1,61 @@
+import { elapsedMs } from '../envelope/event-time';
+import type { OperationState, StageStatus } from '../projection/operation-fold';
+
+export interface StageTimeline {
+  stage: string;
+  status: StageStatus;
+  attempts: number;
+  firstStartedAt: string | null;
+  lastStartedAt: string | null;
+  finishedAt: string | null;
+  /** From the first start to the finish; to `now` while running; null when it never started. */
+  durationMs: number | null;
+  running: boolean;
+}
+
+export interface OperationTimeline {
+  id: string;
+  status: OperationState['status'];
+  createdAt: string;
+  updatedAt: string;
+  /** From the first event to the last one for a finished operation, to `now` otherwise. */
+  elapsedMs: number;
+  stages: StageTimeline[];
+  runningStages: string[];
+}
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** Where the time went: the stages ordered by first start (never-started stages last, by name). */
+export function buildTimeline(state: OperationState, now: string): OperationTimeline {
+  const stages = Object.entries(state.stages).map(([stage, s]): StageTimeline => {
+    const running = s.status === 'running';
+    const end = running ? now : s.finishedAt;
+    return {
+      stage,
+      status: s.status,
+      attempts: s.attempts,
+      firstStartedAt: s.firstStartedAt,
+      lastStartedAt: s.lastStartedAt,
+      finishedAt: s.finishedAt,
+      durationMs: s.firstStartedAt && end ? Math.max(0, elapsedMs(s.firstStartedAt, end)) : null,
+      running,
+    };
+  });
+  stages.sort((a, b) => {
+    if (a.firstStartedAt === b.firstStartedAt) return a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : 0;
+    if (a.firstStartedAt === null) return 1;
+    if (b.firstStartedAt === null) return -1;
+    return a.firstStartedAt < b.firstStartedAt ? -1 : 1;
+  });
+  const finished = TERMINAL.has(state.status);
+  return {
+    id: state.id,
+    status: state.status,
+    createdAt: state.createdAt,
+    updatedAt: state.updatedAt,
+    elapsedMs: Math.max(0, elapsedMs(state.createdAt, finished ? state.updatedAt : now)),
+    stages,
+    runningStages: stages.filter((s) => s.running).map((s) => s.stage),
+  };
+}
