@@ -17,6 +17,11 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  if (config.apiKeys.length === 0) {
+    logger.warn(
+      `no API keys configured (API_KEYS, API_KEYS_FILE): authentication is off, listening on ${config.host} only`,
+    );
+  }
   const infrastructure = await provideInfrastructure(config, (line) => logger.log(line));
   let stopping = false;
   const app = await createApp(infrastructure.config).catch(async (error: unknown) => {

@@ -35,6 +35,8 @@ export interface AppConfig {
   apiKeys: ApiKey[];
   /** Whether /metrics is served without a key when keys are configured. */
   metricsPublic: boolean;
+  /** How often the live-watch poller (SSE) reads the global feed while a stream is open. */
+  watchPollIntervalMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -149,6 +151,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 15_000, 100, 600_000),
     apiKeys: parseApiKeys(env),
     metricsPublic: bool(env, 'METRICS_PUBLIC', false),
+    watchPollIntervalMs: integer(env, 'WATCH_POLL_INTERVAL_MS', 200, 10, 60_000),
   };
   if (config.apiKeys.length === 0 && !isLoopback(config.host)) {
     throw new ConfigError(
@@ -187,6 +190,7 @@ export const CONFIG_VARIABLES = [
   'API_KEYS',
   'API_KEYS_FILE',
   'METRICS_PUBLIC',
+  'WATCH_POLL_INTERVAL_MS',
 ] as const;
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -2,13 +2,14 @@ import type { DataSourceOptions } from 'typeorm';
 import { DeadLetterRecord, OperationRecord } from './event-store.entities';
 import { CreateEventLog1764000000000 } from './migrations/1764000000000-create-event-log';
 import { OperationListIndexes1764000100000 } from './migrations/1764000100000-operation-list-indexes';
+import { CreateReplayJobs1764000200000 } from './migrations/1764000200000-create-replay-jobs';
 
 export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
   return {
     type: 'postgres',
     url,
     entities: [OperationRecord, DeadLetterRecord],
-    migrations: [CreateEventLog1764000000000, OperationListIndexes1764000100000],
+    migrations: [CreateEventLog1764000000000, OperationListIndexes1764000100000, CreateReplayJobs1764000200000],
     migrationsTableName: 'schema_migrations',
     // The schema only ever changes through migrations.
     synchronize: false,

@@ -27,14 +27,14 @@ export class HealthController {
       .catch((error: unknown) => ({ status: 'down' as const, error: String(error).slice(0, 200) }));
     const ingest = this.ingest.status();
     const consumerUp = ingest.running && ingest.consumer.connected && ingest.consumer.joinedGroup;
-    const ready = database.status === 'up' && consumerUp;
+    const ready = database.status === 'up' && (consumerUp || !ingest.enabled);
     void reply.status(ready ? 200 : 503);
     return {
       status: ready ? 'ready' : 'not_ready',
       checks: {
         database,
         kafkaConsumer: {
-          status: consumerUp ? 'up' : 'down',
+          status: !ingest.enabled ? 'disabled' : consumerUp ? 'up' : 'down',
           partitions: ingest.consumer.assignedPartitions,
           ...(ingest.consumer.crashed ? { error: ingest.consumer.crashed } : {}),
         },

@@ -19,6 +19,8 @@ class BatchAbandoned extends Error {
 }
 
 export interface IngestStatus {
+  /** False when INGEST_ENABLED=false: this instance serves the REST API only. */
+  enabled: boolean;
   running: boolean;
   consumer: ReturnType<KafkaGateway['consumerStatus']>;
   /** Since when the database has been failing for the batch in flight, if it is. */
@@ -60,7 +62,12 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
   }
 
   status(): IngestStatus {
-    return { running: this.running, consumer: this.kafka.consumerStatus(), retryingSince: this.retryingSince };
+    return {
+      enabled: this.config.ingestEnabled,
+      running: this.running,
+      consumer: this.kafka.consumerStatus(),
+      retryingSince: this.retryingSince,
+    };
   }
 
   private async processBatch(batch: IncomingBatch): Promise<void> {

@@ -22,6 +22,7 @@ const DEFAULTS: AppConfig = {
   logLevel: 'info',
   shutdownTimeoutMs: 15_000,
   httpBodyLimitBytes: 1_048_576,
+  watchPollIntervalMs: 200,
   apiKeys: [],
   metricsPublic: false,
 };
@@ -103,6 +104,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       shutdownTimeoutMs: 5000,
       httpBodyLimitBytes: 1_048_576,
+      watchPollIntervalMs: 200,
       apiKeys: [{ name: 'reader#1', role: 'reader', digest: expect.any(Buffer) }],
       metricsPublic: true,
     } satisfies Record<keyof AppConfig, unknown>);
