@@ -1,10 +1,13 @@
 import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { ResolvedConfig } from './config/app-config';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
+import { requestIdOf } from './common/logging';
 import { createValidationPipe } from './common/validation';
+import { MetricsService } from './metrics/metrics.service';
 
 const LOG_LEVELS: Record<ResolvedConfig['logLevel'], LogLevel[]> = {
   debug: ['debug', 'log', 'warn', 'error', 'fatal'],
@@ -15,11 +18,13 @@ const LOG_LEVELS: Record<ResolvedConfig['logLevel'], LogLevel[]> = {
 
 /** Builds the application (not listening yet): shared by main.ts and the tests. */
 export async function createApp(config: ResolvedConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.httpBodyLimitBytes });
+  const adapter = new FastifyAdapter({ bodyLimit: config.httpBodyLimitBytes, genReqId: requestIdOf });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: LOG_LEVELS[config.logLevel],
+    bufferLogs: true,
     abortOnError: false,
   });
+  app.useLogger(app.get(PinoLogger));
   // Nest routes Fastify's own errors (body parsing, size, content type) and unknown
   // routes through the global filters too, so every error leaves as problem+json.
   const fastify = app.getHttpAdapter().getInstance();
@@ -29,6 +34,20 @@ export async function createApp(config: ResolvedConfig): Promise<NestFastifyAppl
     { parseAs: 'string' },
     fastify.getDefaultJsonParser('error', 'error'),
   );
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', (request, reply, done) => {
+    // The route pattern, not the URL: operation ids must not become label values.
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequestDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
   return app;

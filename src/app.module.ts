@@ -1,12 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { LoggerModule } from 'nestjs-pino';
+import { loggingParams } from './common/logging';
 import { AuthModule } from './auth/auth.module';
 import type { ResolvedConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OperationsModule } from './operations/operations.module';
+import { WatchModule } from './watch/watch.module';
 
 @Module({})
 export class AppModule {
@@ -15,12 +19,15 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggingParams(config)),
         CqrsModule.forRoot(),
         AuthModule,
+        MetricsModule,
         EventStoreModule,
         IngestModule,
         OperationsModule,
         HealthModule,
+        WatchModule,
       ],
     };
   }

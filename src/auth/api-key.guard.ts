@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type ResolvedConfig } from '../config/app-config';
 import { problem } from '../common/problem';
 import { findApiKey } from './api-keys';
-import { PUBLIC_ROUTE, REQUIRED_ROLE, type Role, roleAllows } from './roles';
+import { PUBLIC_ROUTE, PUBLIC_WHEN, REQUIRED_ROLE, type Role, roleAllows } from './roles';
 
 /**
  * `Authorization: Bearer <key>` with roles. With no keys configured the service
@@ -21,6 +21,8 @@ export class ApiKeyGuard implements CanActivate {
     if (this.config.apiKeys.length === 0) return true;
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    const publicWhen = this.reflector.getAllAndOverride<(config: ResolvedConfig) => boolean>(PUBLIC_WHEN, targets);
+    if (publicWhen?.(this.config)) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const required =

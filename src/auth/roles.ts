@@ -1,4 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
+import type { ResolvedConfig } from '../config/app-config';
 
 export const ROLES = ['reader', 'writer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -21,3 +22,8 @@ export const RequireRole = (role: Role) => SetMetadata(REQUIRED_ROLE, role);
 
 /** Open to everyone even when API keys are configured (health probes). */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+
+export const PUBLIC_WHEN = 'opledger:public-when';
+
+/** Open to everyone when the configuration says so (e.g. METRICS_PUBLIC), else the usual role rules. */
+export const PublicWhen = (isPublic: (config: ResolvedConfig) => boolean) => SetMetadata(PUBLIC_WHEN, isPublic);

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { DEAD_LETTER_HEADERS, DeadLetter } from './dead-letter';
 import { KafkaGateway, OutgoingRecord } from './kafka/kafka-gateway';
 
@@ -11,6 +12,7 @@ export class DeadLetterService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly kafka: KafkaGateway,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
@@ -35,6 +37,7 @@ export class DeadLetterService {
         letters.map((l) => (l.operationId === null ? null : stripNul(l.operationId))),
       ],
     );
+    for (const letter of letters) this.metrics.deadLetters.inc({ reason: letter.rejection.reason });
   }
 }
 

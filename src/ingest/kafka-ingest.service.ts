@@ -7,6 +7,7 @@ import { IncomingRecord, parseKafkaRecord } from '../envelope/parse-kafka-record
 import { AppendEventsCommand } from '../event-store/commands/append-events.command';
 import type { AppendOutcome } from '../event-store/event-store.service';
 import { isTransientDatabaseError } from '../event-store/transient-errors';
+import { MetricsService } from '../metrics/metrics.service';
 import { DeadLetter } from './dead-letter';
 import { DeadLetterService } from './dead-letter.service';
 import { IncomingBatch, KafkaGateway } from './kafka/kafka-gateway';
@@ -42,6 +43,7 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
     private readonly kafka: KafkaGateway,
     private readonly commandBus: CommandBus,
     private readonly deadLetters: DeadLetterService,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
@@ -59,6 +61,16 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
   async onApplicationShutdown(): Promise<void> {
     this.running = false;
     await this.kafka.stop();
+  }
+
+  /** Updates the consumer-lag gauge; called when Prometheus scrapes. */
+  async refreshLagMetric(): Promise<void> {
+    if (!this.running) return;
+    const lags = await this.kafka.consumerLag(this.config.kafkaTopic);
+    this.metrics.consumerLag.reset();
+    for (const { partition, lag } of lags) {
+      this.metrics.consumerLag.set({ topic: this.config.kafkaTopic, partition: String(partition) }, lag);
+    }
   }
 
   status(): IngestStatus {

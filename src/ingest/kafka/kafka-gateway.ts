@@ -156,6 +156,26 @@ export class KafkaGateway {
     };
   }
 
+  /** Per assigned partition: records between the group's committed offset and the partition's end. */
+  async consumerLag(topic: string): Promise<{ partition: number; lag: number }[]> {
+    const partitions = this.status.assignedPartitions;
+    if (partitions.length === 0) return [];
+    this.admin ??= this.kafka.admin();
+    await this.admin.connect();
+    const [ends, committed] = await Promise.all([
+      this.admin.fetchTopicOffsets(topic),
+      this.admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] }),
+    ]);
+    const committedByPartition = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+    return ends
+      .filter((end) => partitions.includes(end.partition))
+      .map((end) => {
+        const done = committedByPartition.get(end.partition) ?? -1n;
+        const start = done >= 0n ? done : BigInt(end.low);
+        return { partition: end.partition, lag: Number(BigInt(end.high) - start) };
+      });
+  }
+
   consumerStatus(): ConsumerStatus {
     return { ...this.status, assignedPartitions: [...this.status.assignedPartitions] };
   }

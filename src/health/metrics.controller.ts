@@ -1,0 +1,34 @@
+import { Controller, Get, Header, Logger } from '@nestjs/common';
+import { PublicWhen, RequireRole } from '../auth/roles';
+import { KafkaIngestService } from '../ingest/kafka-ingest.service';
+import { MetricsService } from '../metrics/metrics.service';
+
+const LAG_REFRESH_TIMEOUT_MS = 2000;
+
+@Controller('metrics')
+export class MetricsController {
+  private readonly logger = new Logger('Metrics');
+
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly ingest: KafkaIngestService,
+  ) {}
+
+  /** Prometheus text format. Needs the reader role unless METRICS_PUBLIC=true. */
+  @Get()
+  @RequireRole('reader')
+  @PublicWhen((config) => config.metricsPublic)
+  @Header('cache-control', 'no-store')
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  async scrape(): Promise<string> {
+    // A slow broker must not make the scrape time out: the lag gauge keeps its last values then.
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, LAG_REFRESH_TIMEOUT_MS).unref());
+    await Promise.race([
+      this.ingest
+        .refreshLagMetric()
+        .catch((error: unknown) => this.logger.warn(`consumer lag unavailable: ${String(error)}`)),
+      timeout,
+    ]);
+    return this.metrics.registry.metrics();
+  }
+}
