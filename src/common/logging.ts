@@ -10,10 +10,11 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * Fastify calls this first; storing it on the raw request lets the pino-http
  * logger (which sees only the raw request) log the same id.
  */
-export function requestIdOf(request: IncomingMessage & { id?: string }): string {
+export function requestIdOf(request: IncomingMessage): string {
   const header = request.headers['x-request-id'];
-  request.id = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
-  return request.id;
+  const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+  (request as { id?: unknown }).id = id;
+  return id;
 }
 
 /**
@@ -25,7 +26,10 @@ export function loggingParams(config: ResolvedConfig): Params {
   return {
     pinoHttp: {
       level: config.logLevel,
-      genReqId: (request: IncomingMessage & { id?: string }) => request.id ?? requestIdOf(request),
+      genReqId: (request: IncomingMessage) => {
+        const known = (request as { id?: unknown }).id;
+        return typeof known === 'string' ? known : requestIdOf(request);
+      },
       serializers: {
         req: (request: { id: string; method: string; url: string }) => ({
           id: request.id,

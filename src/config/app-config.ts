@@ -21,6 +21,7 @@ export interface AppConfig {
   kafkaTopic: string;
   kafkaDeadLetterTopic: string;
   kafkaTopicPartitions: number;
+  kafkaSessionTimeoutMs: number;
   ingestEnabled: boolean;
   ingestBatchMaxEvents: number;
   ingestFetchMaxWaitMs: number;
@@ -35,6 +36,8 @@ export interface AppConfig {
   apiKeys: ApiKey[];
   /** Whether /metrics is served without a key when keys are configured. */
   metricsPublic: boolean;
+  /** Rebuild the projection at start-up when the fold definition changed (also `--rebuild-on-start`). */
+  rebuildOnStart: boolean;
   /** How often the live-watch poller (SSE) reads the global feed while a stream is open. */
   watchPollIntervalMs: number;
 }
@@ -139,6 +142,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     kafkaTopic,
     kafkaDeadLetterTopic: deadLetterTopic(env, kafkaTopic),
     kafkaTopicPartitions: integer(env, 'KAFKA_TOPIC_PARTITIONS', 12, 1, 10_000),
+    kafkaSessionTimeoutMs: integer(env, 'KAFKA_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
     ingestEnabled: bool(env, 'INGEST_ENABLED', true),
     ingestBatchMaxEvents: integer(env, 'INGEST_BATCH_MAX_EVENTS', 1000, 1, 100_000),
     ingestFetchMaxWaitMs: integer(env, 'INGEST_FETCH_MAX_WAIT_MS', 100, 1, 60_000),
@@ -151,6 +155,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 15_000, 100, 600_000),
     apiKeys: parseApiKeys(env),
     metricsPublic: bool(env, 'METRICS_PUBLIC', false),
+    rebuildOnStart: bool(env, 'REBUILD_ON_START', false),
     watchPollIntervalMs: integer(env, 'WATCH_POLL_INTERVAL_MS', 200, 10, 60_000),
   };
   if (config.apiKeys.length === 0 && !isLoopback(config.host)) {
@@ -177,6 +182,7 @@ export const CONFIG_VARIABLES = [
   'KAFKA_TOPIC',
   'KAFKA_DLQ_TOPIC',
   'KAFKA_TOPIC_PARTITIONS',
+  'KAFKA_SESSION_TIMEOUT_MS',
   'INGEST_ENABLED',
   'INGEST_BATCH_MAX_EVENTS',
   'INGEST_FETCH_MAX_WAIT_MS',
@@ -190,6 +196,7 @@ export const CONFIG_VARIABLES = [
   'API_KEYS',
   'API_KEYS_FILE',
   'METRICS_PUBLIC',
+  'REBUILD_ON_START',
   'WATCH_POLL_INTERVAL_MS',
 ] as const;
 

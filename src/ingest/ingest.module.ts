@@ -23,6 +23,7 @@ import { KafkaIngestService } from './kafka-ingest.service';
           groupId: config.kafkaGroupId,
           fetchMaxWaitMs: config.ingestFetchMaxWaitMs,
           partitionsConsumedConcurrently: config.ingestPartitionsConcurrency,
+          sessionTimeoutMs: config.kafkaSessionTimeoutMs,
         }),
     },
     DeadLetterService,

@@ -30,6 +30,8 @@ export interface KafkaGatewayOptions {
   groupId: string;
   fetchMaxWaitMs: number;
   partitionsConsumedConcurrently: number;
+  /** How long the group waits for a silent member before moving its partitions. */
+  sessionTimeoutMs: number;
 }
 
 export interface ConsumerStatus {
@@ -99,8 +101,8 @@ export class KafkaGateway {
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
       maxWaitTimeInMs: this.options.fetchMaxWaitMs,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: this.options.sessionTimeoutMs,
+      heartbeatInterval: Math.max(1_000, Math.floor(this.options.sessionTimeoutMs / 10)),
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.consumer = consumer;

@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { findFreePort } from '../../src/local-infra/free-port';
+import type { TestContext } from './test-app';
+import { testInfrastructure } from './test-env';
+import { waitFor } from './wait-for';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface ReadinessBody {
+  status: string;
+  checks: { kafkaConsumer: { status: string; partitions: number[] } };
+}
+export const SERVICE_ENTRY = join(ROOT, 'dist', 'main.js');
+
+/**
+ * The real service as its own OS process (the build in dist/), for tests that
+ * kill, signal or restart it. Its output is kept for failure messages.
+ */
+export class ServiceProcess {
+  private child: ChildProcess | null = null;
+  private output: string[] = [];
+  private exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | null = null;
+
+  private constructor(
+    readonly port: number,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  static async start(context: TestContext, env: Record<string, string> = {}): Promise<ServiceProcess> {
+    if (!existsSync(SERVICE_ENTRY)) throw new Error(`${SERVICE_ENTRY} is missing: run "npm run build" first`);
+    const port = await findFreePort();
+    const service = new ServiceProcess(port, {
+      DATABASE_URL: context.databaseUrl,
+      KAFKA_BROKERS: testInfrastructure().brokers.join(','),
+      KAFKA_TOPIC: context.topic,
+      KAFKA_GROUP_ID: context.groupId,
+      KAFKA_TOPIC_PARTITIONS: '6',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      ...env,
+    });
+    await service.launch();
+    return service;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.child?.pid ?? -1;
+  }
+
+  async launch(): Promise<void> {
+    const child = spawn(process.execPath, [SERVICE_ENTRY], {
+      env: { PATH: process.env.PATH ?? '', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const keep = (chunk: Buffer) => {
+      this.output.push(chunk.toString('utf8'));
+      if (this.output.length > 400) this.output.splice(0, 100);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    await waitFor(
+      `service on port ${this.port} to be ready`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${this.logs()}`);
+        const response = await fetch(`${this.url}/health/ready`).catch(() => null);
+        return response?.status === 200;
+      },
+      { timeoutMs: 90_000, intervalMs: 100 },
+    );
+  }
+
+  async ready(): Promise<{ status: number; body: ReadinessBody }> {
+    const response = await fetch(`${this.url}/health/ready`);
+    return { status: response.status, body: (await response.json()) as never };
+  }
+
+  /** Sends a signal and waits for the process to end; resolves with how it ended. */
+  async signal(
+    signal: NodeJS.Signals,
+    timeoutMs = 30_000,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (!this.child || !this.exit) throw new Error('not running');
+    this.child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`service did not exit within ${timeoutMs} ms of ${signal}:\n${this.logs()}`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.exit, deadline]);
+    } finally {
+      clearTimeout(timer);
+      this.child = null;
+    }
+  }
+
+  /** Whatever happens, leaves no process behind (for afterAll). */
+  async stop(): Promise<void> {
+    if (this.child && this.child.exitCode === null) await this.signal('SIGKILL').catch(() => undefined);
+  }
+
+  logs(): string {
+    return this.output.join('').split('\n').slice(-40).join('\n');
+  }
+}
