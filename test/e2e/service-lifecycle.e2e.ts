@@ -70,7 +70,7 @@ describe('the service as a process', () => {
 
   it("moves a killed instance's partitions to the other two of three and loses nothing", async () => {
     const context: TestContext = await createTestContext();
-    const instances = [];
+    const instances: ServiceProcess[] = [];
     for (let i = 0; i < 3; i += 1) {
       const instance = await ServiceProcess.start(context, {
         INGEST_BATCH_MAX_EVENTS: '25',

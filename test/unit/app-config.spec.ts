@@ -24,6 +24,7 @@ const DEFAULTS: AppConfig = {
   shutdownTimeoutMs: 15_000,
   httpBodyLimitBytes: 1_048_576,
   watchPollIntervalMs: 200,
+  rebuildOnStart: false,
   apiKeys: [],
   metricsPublic: false,
 };
@@ -107,6 +108,7 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 5000,
       httpBodyLimitBytes: 1_048_576,
       watchPollIntervalMs: 200,
+      rebuildOnStart: false,
       apiKeys: [{ name: 'reader#1', role: 'reader', digest: expect.any(Buffer) }],
       metricsPublic: true,
     } satisfies Record<keyof AppConfig, unknown>);
