@@ -8,6 +8,7 @@ import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { requestIdOf } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { MetricsService } from './metrics/metrics.service';
+import { setupOpenApi } from './openapi/openapi';
 
 const LOG_LEVELS: Record<ResolvedConfig['logLevel'], LogLevel[]> = {
   debug: ['debug', 'log', 'warn', 'error', 'fatal'],
@@ -50,5 +51,7 @@ export async function createApp(config: ResolvedConfig): Promise<NestFastifyAppl
   });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
+  // Public: SwaggerModule serves /docs and /docs-json straight from Fastify, outside the ApiKeyGuard.
+  setupOpenApi(app);
   return app;
 }

@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OperationsModule } from './operations/operations.module';
+import { ReplayModule } from './replay/replay.module';
 import { WatchModule } from './watch/watch.module';
 
 @Module({})
@@ -26,6 +27,7 @@ export class AppModule {
         EventStoreModule,
         IngestModule,
         OperationsModule,
+        ReplayModule,
         HealthModule,
         WatchModule,
       ],

@@ -16,6 +16,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // `npm start -- --rebuild-on-start`: the same as REBUILD_ON_START=true.
+  if (process.argv.includes('--rebuild-on-start')) config = { ...config, rebuildOnStart: true };
 
   if (config.apiKeys.length === 0) {
     logger.warn(

@@ -1,10 +1,15 @@
 import { Controller, Get, Header, Logger } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { PublicWhen, RequireRole } from '../auth/roles';
 import { KafkaIngestService } from '../ingest/kafka-ingest.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { API_KEY_SCHEME } from '../openapi/api-key-scheme';
+import { ApiAuthProblems } from '../openapi/decorators';
 
 const LAG_REFRESH_TIMEOUT_MS = 2000;
 
+@ApiTags('health')
+@ApiBearerAuth(API_KEY_SCHEME)
 @Controller('metrics')
 export class MetricsController {
   private readonly logger = new Logger('Metrics');
@@ -16,6 +21,23 @@ export class MetricsController {
 
   /** Prometheus text format. Needs the reader role unless METRICS_PUBLIC=true. */
   @Get()
+  @ApiOperation({
+    summary: 'Prometheus metrics',
+    description:
+      'Metrics in the Prometheus text format (HTTP latency, ingest, consumer lag…). Role: reader, or public ' +
+      'when METRICS_PUBLIC=true.',
+  })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'The metrics.',
+    content: {
+      'text/plain': {
+        schema: { type: 'string' },
+        example: '# HELP http_request_duration_seconds …\n# TYPE http_request_duration_seconds histogram\n',
+      },
+    },
+  })
+  @ApiAuthProblems('reader', '/metrics')
   @RequireRole('reader')
   @PublicWhen((config) => config.metricsPublic)
   @Header('cache-control', 'no-store')

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { Problems } from '../common/problem';
@@ -24,12 +25,28 @@ const RFC3339_MESSAGE = (name: string) => `${name} must be an RFC 3339 timestamp
 const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 export class GetOperationParams {
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    example: 2,
+    description:
+      'Time travel: the state right after the event with this version (folded from versions 1..atVersion). ' +
+      '404 if the operation had no events then. With asOf, both limits apply. No ETag is sent.',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'atVersion must be an integer' })
   @Min(1, { message: 'atVersion must be at least 1' })
   atVersion?: number;
 
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    example: '2026-11-25T16:00:01Z',
+    description:
+      'Time travel: the state from the events opledger had recorded at this instant (by recordedAt, not the ' +
+      "producer's time). RFC 3339. 404 if the operation had no events then.",
+  })
   @IsOptional()
   @Transform(toCanonicalTime)
   @Matches(CANONICAL, { message: RFC3339_MESSAGE('asOf') })
@@ -37,12 +54,27 @@ export class GetOperationParams {
 }
 
 export class EventsPageQuery {
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    default: 1,
+    example: 1,
+    description: 'The first version of the page (the `nextFromVersion` of the previous page).',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'fromVersion must be an integer' })
   @Min(1, { message: 'fromVersion must be at least 1' })
   fromVersion?: number;
 
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 1000,
+    default: 100,
+    example: 100,
+    description: 'Most events in the page.',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be an integer' })
@@ -53,35 +85,81 @@ export class EventsPageQuery {
 
 export class ListOperationsParams {
   /** One status or a comma-separated list. */
+  @ApiPropertyOptional({
+    type: String,
+    isArray: true,
+    enum: OPERATION_STATUSES,
+    example: ['failed', 'cancelled'],
+    description:
+      'Operations in one of these statuses: one status, a comma-separated list (`status=failed,cancelled`) or the ' +
+      'parameter repeated.',
+  })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',') : value))
   @IsIn(OPERATION_STATUSES, { each: true, message: `status must be one or more of ${OPERATION_STATUSES.join(', ')}` })
   status?: OperationStatus[];
 
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 200,
+    example: 'enrich-geo',
+    description: 'Operations that have this stage (in any status, or in `stageStatus`).',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200, { message: 'stage must be 1 to 200 characters' })
   stage?: string;
 
+  @ApiPropertyOptional({
+    enum: STAGE_STATUSES,
+    example: 'failed',
+    description: 'With `stage`: operations whose stage is in this status (without `stage`: 400).',
+  })
   @ValidateIf((params: ListOperationsParams) => params.stageStatus !== undefined)
   @IsIn(STAGE_STATUSES, { message: `stageStatus must be one of ${STAGE_STATUSES.join(', ')}` })
   stageStatus?: StageStatus;
 
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 200,
+    example: 'pipeline/enrich-geo',
+    description: 'Operations with at least one event from this source.',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200, { message: 'source must be 1 to 200 characters' })
   source?: string;
 
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    example: '2026-11-25T00:00:00Z',
+    description: 'Operations whose `updatedAt` is strictly after this instant (RFC 3339).',
+  })
   @IsOptional()
   @Transform(toCanonicalTime)
   @Matches(CANONICAL, { message: RFC3339_MESSAGE('updatedAfter') })
   updatedAfter?: string;
 
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    example: '2026-11-26T00:00:00Z',
+    description: 'Operations whose `updatedAt` is strictly before this instant (RFC 3339).',
+  })
   @IsOptional()
   @Transform(toCanonicalTime)
   @Matches(CANONICAL, { message: RFC3339_MESSAGE('updatedBefore') })
   updatedBefore?: string;
 
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 500,
+    default: 50,
+    example: 50,
+    description: 'Most operations in the page.',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be an integer' })
@@ -89,6 +167,12 @@ export class ListOperationsParams {
   @Max(500, { message: 'limit must be between 1 and 500' })
   limit?: number;
 
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 100,
+    example: 'cDEwNDI',
+    description: 'The `nextCursor` of the previous page (opaque; keep the same filters).',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 100, { message: 'cursor must come from a previous page (nextCursor)' })

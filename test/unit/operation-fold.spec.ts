@@ -1,12 +1,7 @@
 import fc from 'fast-check';
 import type { OperationEvent } from '../../src/envelope/operation-event';
-import {
-  compareKeys,
-  evolve,
-  foldEvents,
-  type OperationState,
-  type StageStatus,
-} from '../../src/projection/operation-fold';
+import { evolve, foldEvents } from '../../src/projection/operation-fold';
+import { referenceState } from '../support/reference-fold';
 
 const STAGES = ['ingest', 'validate', 'enrich', '__proto__'];
 const TYPES = [
@@ -57,66 +52,6 @@ const eventSetArb = fc
   .integer({ min: 1, max: 25 })
   .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => eventArb(i))));
 
-const STAGE_STATUS: Record<string, StageStatus> = {
-  'stage.started': 'running',
-  'stage.completed': 'succeeded',
-  'stage.failed': 'failed',
-  'stage.skipped': 'skipped',
-};
-
-/** The rules of docs/consistency.md computed directly from the set, without evolve. */
-function referenceState(events: OperationEvent[]): Omit<OperationState, 'version' | 'eventCount'> {
-  const sorted = [...events].sort(compareKeys);
-  const last = <T>(items: T[]) => items[items.length - 1];
-  const stages: OperationState['stages'] = {};
-  for (const name of STAGES) {
-    const own = sorted.filter((e) => e.type.startsWith('stage.') && e.data?.stage === name);
-    if (own.length === 0) continue;
-    const starts = own.filter((e) => e.type === 'stage.started');
-    const winner = last(own);
-    const status = STAGE_STATUS[winner.type];
-    Object.defineProperty(stages, name, {
-      enumerable: true,
-      writable: true,
-      configurable: true,
-      value: {
-        status,
-        attempts: starts.length,
-        firstStartedAt: starts.length ? starts.map((e) => e.time).sort()[0] : null,
-        lastStartedAt: starts.length ? last(starts.map((e) => e.time).sort()) : null,
-        finishedAt: status === 'running' ? null : winner.time,
-        source: winner.source,
-        error: status === 'failed' ? (winner.data?.error ?? null) : null,
-      },
-    });
-  }
-  const metadata: Record<string, unknown> = {};
-  for (const key of ['color', 'size', 'owner']) {
-    const writes = sorted.filter((e) => e.type === 'metadata.updated' && key in (e.data!.metadata as object));
-    if (writes.length === 0) continue;
-    const value = (last(writes).data!.metadata as Record<string, unknown>)[key];
-    if (value !== null) metadata[key] = value;
-  }
-  const terminals = sorted.filter((e) =>
-    ['operation.completed', 'operation.failed', 'operation.cancelled'].includes(e.type),
-  );
-  const restarts = sorted.filter((e) => e.type === 'operation.restarted');
-  const terminal = last(terminals);
-  const restart = last(restarts);
-  let status: OperationState['status'] = Object.keys(stages).length > 0 ? 'running' : 'pending';
-  let result: unknown = null;
-  let error: unknown = null;
-  if (terminal && (!restart || compareKeys(terminal, restart) > 0)) {
-    status = (
-      { 'operation.completed': 'succeeded', 'operation.failed': 'failed', 'operation.cancelled': 'cancelled' } as const
-    )[terminal.type as 'operation.completed'];
-    result = terminal.type === 'operation.completed' ? (terminal.data?.result ?? null) : null;
-    error = terminal.type === 'operation.failed' ? (terminal.data?.error ?? null) : null;
-  }
-  const times = events.map((e) => e.time).sort();
-  return { id: 'op-1', status, stages, metadata, result, error, createdAt: times[0], updatedAt: last(times) };
-}
-
 describe('operation fold', () => {
   it('gives the same state for any order and any duplication of the same event set', () => {
     fc.assert(
@@ -139,7 +74,7 @@ describe('operation fold', () => {
     fc.assert(
       fc.property(eventSetArb, (events) => {
         const { version, eventCount, ...state } = foldEvents(events)!.state;
-        expect(state).toEqual(referenceState(events));
+        expect(state).toEqual(referenceState('op-1', events));
         expect(version).toBe(events.length);
         expect(eventCount).toBe(events.length);
       }),

@@ -15,7 +15,6 @@ export class CreateReplayJobs1764000200000 implements MigrationInterface {
         status                  text        NOT NULL CHECK (status IN ('running', 'cancelled', 'failed', 'succeeded')),
         phase                   text        NOT NULL,
         definition_version      integer     NOT NULL,
-        shadow_table            text        NOT NULL,
         horizon_position        bigint,
         caught_up_position      bigint,
         checkpoint_operation_id text,

@@ -1,0 +1,191 @@
+/**
+ * Scenario 1: a preloaded backlog. Ours (the service process), the ceiling
+ * (COPY into the log's layout, no projection) and the baseline (the seed's
+ * one-UPDATE-per-event design) each consume the same topic from the start;
+ * the clock runs from joining the group until the last event is stored.
+ */
+import { Client } from 'pg';
+import { startCopyCeiling } from '../contenders/copy-ceiling';
+import { SEED_SCHEMA, startSeedDesign, type ConsumeOptions, type RunningContender } from '../contenders/seed-design';
+import { contenderSettings } from '../support/contender-settings';
+import { printTable, round } from '../support/report';
+import { migrate } from '../support/schema';
+import { startService } from '../support/service-process';
+import { runSql } from '../support/sql';
+import { preloadTopic } from '../workload/preload-topic';
+import { verifyOurProjections, verifySeedRows } from '../workload/verify-projections';
+import { workloadFor, type Workload } from '../workload/workload';
+import { progress, type ScenarioContext } from './scenario';
+
+const DEFAULT_EVENTS = 1_000_000;
+const QUICK_EVENTS = 30_000;
+const POLL_MS = 50;
+
+const skipped = { seconds: NaN, eventsPerSecond: NaN, peakRssMiB: null };
+
+interface Measured {
+  seconds: number;
+  eventsPerSecond: number;
+  peakRssMiB: number | null;
+}
+
+export async function ingestScenario({ options, infrastructure, runId }: ScenarioContext) {
+  const workload = workloadFor(options.events ?? (options.quick ? QUICK_EVENTS : DEFAULT_EVENTS));
+  const topic = `bench-ingest-${runId}`;
+  progress(
+    `preloading ${workload.events.toLocaleString()} events (${workload.operations.toLocaleString()} operations) into ${topic}`,
+  );
+  const preload = await preloadTopic(infrastructure.brokers, topic, workload);
+  progress(`preloaded ${preload.records.toLocaleString()} records in ${preload.seconds.toFixed(1)} s`);
+
+  const ours = await measureOurs({ options, infrastructure, runId }, topic, workload);
+  progress(`ours: ${ours.eventsPerSecond.toFixed(0)} events/s; checking every projection against the fold`);
+  const ourCheck = await verifyOurProjections(ours.databaseUrl, workload);
+
+  const settings = contenderSettings();
+  const consume = (name: string, databaseUrl: string): ConsumeOptions => ({
+    brokers: infrastructure.brokers,
+    topic,
+    groupId: `bench-${name}-${runId}`,
+    databaseUrl,
+    records: preload.records,
+    ...settings,
+  });
+
+  const ceilingUrl = await infrastructure.createDatabase(`bench_ceiling_${runId}`);
+  await migrate(ceilingUrl);
+  progress('ceiling: COPY into operation_events, no projection');
+  const ceiling = await measureContender(workload, await startCopyCeiling(consume('ceiling', ceilingUrl)));
+  const ceilingRows = Number(
+    (await runSql<{ n: string }>(ceilingUrl, 'SELECT count(*) AS n FROM operation_events'))[0].n,
+  );
+
+  const { baseline, baselineCheck } = options.skipBaseline
+    ? { baseline: skipped, baselineCheck: null }
+    : await measureBaseline();
+
+  async function measureBaseline() {
+    const baselineUrl = await infrastructure.createDatabase(`bench_baseline_${runId}`);
+    await runSql(baselineUrl, SEED_SCHEMA);
+    progress('baseline: the seed design, one upsert per event in eachMessage');
+    const measured = await measureContender(workload, await startSeedDesign(consume('baseline', baselineUrl)));
+    return { baseline: measured, baselineCheck: await verifySeedRows(baselineUrl, workload) };
+  }
+
+  const result = {
+    workload: {
+      operations: workload.operations,
+      distinctEvents: workload.events,
+      records: preload.records,
+      duplicateRecords: preload.records - workload.events,
+      partitions: 12,
+      preloadSeconds: round(preload.seconds),
+    },
+    settings,
+    ours: { ...strip(ours), deadLetters: ours.deadLetters, check: ourCheck },
+    ceiling: { ...ceiling, rowsStored: ceilingRows },
+    baseline: { ...baseline, check: baselineCheck },
+    ratios: {
+      oursToCeiling: round(ours.eventsPerSecond / ceiling.eventsPerSecond, 3),
+      oursToBaseline: round(ours.eventsPerSecond / baseline.eventsPerSecond, 2),
+    },
+    targets: {
+      oursToCeilingAtLeast: 0.6,
+      oursToBaselineAtLeast: 10,
+      peakRssMiBAtMost: 512,
+    },
+  };
+
+  printTable(
+    `ingest: ${workload.events.toLocaleString()} events, ${workload.operations.toLocaleString()} operations, ${preload.records.toLocaleString()} records (late and duplicated included), 12 partitions`,
+    ['contender', 'seconds', 'events/s', 'vs ceiling', 'stale status rows', 'wrong states', 'peak RSS MiB'],
+    [
+      [
+        'ours (service)',
+        ours.seconds,
+        ours.eventsPerSecond,
+        result.ratios.oursToCeiling,
+        ourCheck.staleStatus,
+        ourCheck.wrongState,
+        ours.peakRssMiB,
+      ],
+      ['ceiling (COPY, no projection)', ceiling.seconds, ceiling.eventsPerSecond, 1, null, null, null],
+      [
+        'baseline (seed design)',
+        baseline.seconds,
+        baseline.eventsPerSecond,
+        round(baseline.eventsPerSecond / ceiling.eventsPerSecond, 3),
+        baselineCheck?.staleStatus ?? null,
+        null,
+        null,
+      ],
+    ],
+  );
+  console.log(`ours / ceiling = ${result.ratios.oursToCeiling}  (target >= 0.6)`);
+  console.log(`ours / baseline = ${result.ratios.oursToBaseline}  (target >= 10)`);
+  if (ourCheck.wrongState !== 0 || ourCheck.missing !== 0 || ours.deadLetters !== 0) {
+    throw new Error(`ours diverged from the fold: ${JSON.stringify(ourCheck)}, dead letters ${ours.deadLetters}`);
+  }
+  return result;
+}
+
+function strip<T extends { databaseUrl: string }>(measured: T): Omit<T, 'databaseUrl'> {
+  const { databaseUrl: _databaseUrl, ...rest } = measured;
+  return rest;
+}
+
+async function measureOurs(
+  { infrastructure, runId }: ScenarioContext,
+  topic: string,
+  workload: Workload,
+): Promise<Measured & { databaseUrl: string; deadLetters: number }> {
+  const databaseUrl = await infrastructure.createDatabase(`bench_ours_${runId}`);
+  progress('ours: starting the service on the backlog');
+  const service = await startService({
+    databaseUrl,
+    brokers: infrastructure.brokers,
+    topic,
+    groupId: `bench-ours-${runId}`,
+  });
+  const readyAt = Date.now();
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    let finishedAt = 0;
+    while (!finishedAt) {
+      const { rows } = await client.query<{ max: string | null }>('SELECT max(position) AS max FROM operation_events');
+      if (Number(rows[0].max ?? 0) >= workload.events) {
+        // Positions may skip (a retried transaction burns identities): count for certain.
+        const stored = await client.query<{ n: string }>('SELECT count(*) AS n FROM operation_events');
+        if (Number(stored.rows[0].n) >= workload.events) finishedAt = Date.now();
+      }
+      if (!finishedAt) await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    // The clock starts when the consumer joined; readiness is observed a little after that, and the
+    // first append starts a little after that: whichever was seen first is the closest to the join.
+    const first = await client.query<{ at: Date }>('SELECT min(recorded_at) AS at FROM operation_events');
+    const startedAt = Math.min(readyAt, first.rows[0].at.getTime());
+    const deadLetters = Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM dead_letters')).rows[0].n);
+    const seconds = (finishedAt - startedAt) / 1000;
+    return {
+      seconds: round(seconds),
+      eventsPerSecond: round(workload.events / seconds, 0),
+      peakRssMiB: round(service.peakRssMiB(), 1),
+      databaseUrl,
+      deadLetters,
+    };
+  } finally {
+    await client.end();
+    await service.stop();
+  }
+}
+
+async function measureContender(workload: Workload, contender: RunningContender): Promise<Measured> {
+  try {
+    const { joinedAt, finishedAt } = await contender.finished;
+    const seconds = (finishedAt - joinedAt) / 1000;
+    return { seconds: round(seconds), eventsPerSecond: round(workload.events / seconds, 0), peakRssMiB: null };
+  } finally {
+    await contender.stop();
+  }
+}

@@ -1,0 +1,112 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { findFreePort } from '../../src/local-infra/free-port';
+import { readProcessMemory } from './process-memory';
+
+export const REPO_ROOT = join(__dirname, '..', '..');
+
+export interface ServiceProcess {
+  pid: number;
+  baseUrl: string;
+  /** Highest VmHWM seen so far, MiB (the kernel's own peak, so nothing between samples is missed). */
+  peakRssMiB(): number;
+  stop(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  databaseUrl: string;
+  brokers: string[];
+  topic: string;
+  groupId: string;
+  /** Variables that override the defaults below (and whatever the caller's environment sets). */
+  env?: Record<string, string>;
+  /** Wait for /health/ready (the consumer is in its group) rather than /health/live. */
+  waitForReady?: boolean;
+}
+
+/** `npm run build`, so that dist/main.js is the code in the checkout. */
+export function buildService(): void {
+  const result = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error(`npm run build failed (${result.status ?? result.signal})`);
+}
+
+/**
+ * Runs the built service (`node dist/main.js`) as its own process, as in
+ * production, so that its memory can be read from /proc and its CPU is not
+ * shared with the harness's event loop.
+ */
+export async function startService(options: ServiceOptions): Promise<ServiceProcess> {
+  const port = await findFreePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: options.databaseUrl,
+    KAFKA_BROKERS: options.brokers.join(','),
+    KAFKA_TOPIC: options.topic,
+    KAFKA_GROUP_ID: options.groupId,
+    // Per-request logs are a deployment choice; at "warn" the benchmark measures the service, not the terminal.
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    ...options.env,
+  };
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, 'dist', 'main.js')], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not spawn the service');
+  let peak = 0;
+  const sample = () => {
+    const memory = readProcessMemory(pid);
+    if (memory) peak = Math.max(peak, memory.peakRssMiB);
+  };
+  const sampler = setInterval(sample, 250);
+  sampler.unref();
+
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const service: ServiceProcess = {
+    pid,
+    baseUrl,
+    peakRssMiB: () => {
+      sample();
+      return peak;
+    },
+    stop: async () => {
+      sample();
+      clearInterval(sampler);
+      await terminate(child);
+    },
+  };
+  try {
+    await waitForHttp(`${baseUrl}${options.waitForReady === false ? '/health/live' : '/health/ready'}`, child);
+  } catch (error) {
+    await service.stop();
+    throw error;
+  }
+  return service;
+}
+
+async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the service exited (${child.exitCode}) before ${url} answered`);
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}

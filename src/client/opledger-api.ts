@@ -1,0 +1,118 @@
+import type {
+  ApiEvent,
+  DeadLetterPage,
+  EventsPage,
+  FeedPage,
+  OperationList,
+  OperationListFilters,
+  OperationState,
+  OperationStats,
+  OperationTimeline,
+} from './api-types';
+import { HttpConnection, type HttpConnectionOptions } from './http-connection';
+import { OpledgerApiError } from './http-errors';
+import { readSse } from './sse-reader';
+
+/** What a watch stream delivers: an event, or (watching one operation) its state after a run of events. */
+export type WatchMessage = { kind: 'event'; event: ApiEvent; id: number } | { kind: 'state'; state: OperationState | null };
+
+export interface WatchOptions {
+  /** Resume after this key (a global position for the feed, a version for one operation). */
+  after?: number;
+  signal?: AbortSignal;
+}
+
+/** The read side of the REST API, typed (docs/api.md). Errors are OpledgerApiError / OpledgerUnreachableError. */
+export class OpledgerApi {
+  readonly connection: HttpConnection;
+
+  constructor(options: HttpConnectionOptions) {
+    this.connection = new HttpConnection(options);
+  }
+
+  getOperation(id: string, at: { atVersion?: number; asOf?: string } = {}): Promise<OperationState> {
+    return this.connection.get(`/v1/operations/${encodeURIComponent(id)}`, at);
+  }
+
+  getEvents(id: string, page: { fromVersion?: number; limit?: number } = {}): Promise<EventsPage> {
+    return this.connection.get(`/v1/operations/${encodeURIComponent(id)}/events`, page);
+  }
+
+  /** Every event of the operation, following the pages. */
+  async getAllEvents(id: string): Promise<ApiEvent[]> {
+    const events: ApiEvent[] = [];
+    let fromVersion: number | null = 1;
+    while (fromVersion !== null) {
+      const page: EventsPage = await this.getEvents(id, { fromVersion, limit: 1000 });
+      events.push(...page.events);
+      fromVersion = page.nextFromVersion;
+    }
+    return events;
+  }
+
+  getTimeline(id: string): Promise<OperationTimeline> {
+    return this.connection.get(`/v1/operations/${encodeURIComponent(id)}/timeline`);
+  }
+
+  listOperations(filters: OperationListFilters = {}): Promise<OperationList> {
+    const { status, ...rest } = filters;
+    return this.connection.get('/v1/operations', { ...rest, status: status?.join(',') });
+  }
+
+  stats(): Promise<OperationStats> {
+    return this.connection.get('/v1/stats');
+  }
+
+  feed(after = 0, limit = 100): Promise<FeedPage> {
+    return this.connection.get('/v1/events', { after, limit });
+  }
+
+  deadLetters(page: { limit?: number; cursor?: string } = {}): Promise<DeadLetterPage> {
+    return this.connection.get('/v1/dead-letters', page);
+  }
+
+  /** True when /health/ready answers 200 (Postgres reachable, Kafka consumer in its group). */
+  async isReady(): Promise<boolean> {
+    const response = await this.connection.fetch('/health/ready', { signal: AbortSignal.timeout(5000) });
+    await response.body?.cancel();
+    return response.ok;
+  }
+
+  /** GET /v1/events/watch: every new event of every operation, until the signal aborts or the server ends it. */
+  watchFeed(options: WatchOptions = {}): AsyncGenerator<WatchMessage> {
+    return this.watch('/v1/events/watch', options);
+  }
+
+  /** GET /v1/operations/{id}/watch: the state first, then each run of new events followed by the state. */
+  watchOperation(id: string, options: WatchOptions = {}): AsyncGenerator<WatchMessage> {
+    return this.watch(`/v1/operations/${encodeURIComponent(id)}/watch`, options);
+  }
+
+  private async *watch(path: string, { after, signal }: WatchOptions): AsyncGenerator<WatchMessage> {
+    const response = await this.connection.fetch(path, {
+      headers: {
+        ...this.connection.headers({ accept: 'text/event-stream' }),
+        // Last-Event-ID works for both streams (the query parameter only for the feed).
+        ...(after === undefined ? {} : { 'last-event-id': String(after) }),
+      },
+      signal,
+    });
+    if (!response.ok || response.body === null) {
+      const text = await response.text();
+      let problem: Record<string, unknown> = {};
+      try {
+        problem = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        // Not problem+json: only the status is known.
+      }
+      throw new OpledgerApiError(response.status, { status: response.status, ...problem }, response.url);
+    }
+    for await (const message of readSse(response.body)) {
+      if (message.event === 'event') {
+        yield { kind: 'event', event: JSON.parse(message.data) as ApiEvent, id: Number(message.id) };
+      } else if (message.event === 'state') {
+        yield { kind: 'state', state: JSON.parse(message.data) as OperationState | null };
+      }
+    }
+  }
+}

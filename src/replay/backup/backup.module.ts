@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { EventLogExporter } from './event-log-export';
+import { EventLogImporter } from './event-log-import';
+
+/** Backup and restore of the event log as NDJSON CloudEvents (the CLI's export and import). */
+@Module({
+  providers: [EventLogExporter, EventLogImporter],
+  exports: [EventLogExporter, EventLogImporter],
+})
+export class BackupModule {}

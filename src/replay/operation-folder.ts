@@ -1,0 +1,59 @@
+import type { StoredEvent } from '../envelope/operation-event';
+import { applyEvent, emptyProjection, Projection } from '../projection/operation-fold';
+import type { ProjectionRow } from './projection-row';
+
+export interface FoldedOperation {
+  row: ProjectionRow;
+  /** How many events went into it (progress). */
+  events: number;
+}
+
+interface Draft {
+  projection: Projection;
+  firstPosition: number;
+  lastPosition: number;
+  events: number;
+}
+
+function toRow(draft: Draft): ProjectionRow {
+  const { state, memo } = draft.projection;
+  return {
+    id: state.id,
+    version: state.version,
+    status: state.status,
+    state,
+    memo,
+    createdAt: state.createdAt,
+    updatedAt: state.updatedAt,
+    firstPosition: draft.firstPosition,
+    lastPosition: draft.lastPosition,
+  };
+}
+
+/**
+ * Folds a stream ordered by (operation_id, version) into one projection row per
+ * operation, with the shared fold (applyEvent). Only the operation being folded
+ * is in memory; it is yielded as soon as the next operation's first event arrives.
+ */
+export async function* foldOperations(pages: AsyncIterable<StoredEvent[]>): AsyncGenerator<FoldedOperation> {
+  let draft: Draft | null = null;
+  for await (const page of pages) {
+    for (const event of page) {
+      if (draft && draft.projection.state.id !== event.operationId) {
+        yield { row: toRow(draft), events: draft.events };
+        draft = null;
+      }
+      draft ??= {
+        projection: emptyProjection(event.operationId, event),
+        firstPosition: event.position,
+        lastPosition: event.position,
+        events: 0,
+      };
+      applyEvent(draft.projection, event);
+      draft.firstPosition = Math.min(draft.firstPosition, event.position);
+      draft.lastPosition = Math.max(draft.lastPosition, event.position);
+      draft.events += 1;
+    }
+  }
+  if (draft) yield { row: toRow(draft), events: draft.events };
+}

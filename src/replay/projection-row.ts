@@ -1,0 +1,104 @@
+import type { GlobalPosition } from '../event-store/global-position';
+import type { FoldMemo, OperationState } from '../projection/operation-fold';
+import { quoteIdentifier, selectRows, SqlRunner } from './sql';
+
+/** One operation's projection as the rebuild computes it from the log. */
+export interface ProjectionRow {
+  id: string;
+  version: number;
+  status: string;
+  state: OperationState;
+  memo: FoldMemo;
+  createdAt: string;
+  updatedAt: string;
+  firstPosition: GlobalPosition;
+  lastPosition: GlobalPosition;
+}
+
+/**
+ * Columns of `operations` the rebuild knows how to fill. A column it does not
+ * know would come out of a rebuild empty, silently: the rebuild refuses to run
+ * instead, until it is taught the column here and in upsertProjectionRows.
+ */
+const REQUIRED_COLUMNS = ['id', 'version', 'status', 'state', 'memo', 'created_at', 'updated_at', 'last_position'];
+const OPTIONAL_COLUMNS = ['first_position', 'projected_at'];
+
+/** Which optional columns this database's `operations` table has (migrations may not all be applied). */
+export interface ProjectionLayout {
+  hasFirstPosition: boolean;
+}
+
+export class UnsupportedProjectionSchemaError extends Error {
+  constructor(detail: string) {
+    super(`the operations table cannot be rebuilt: ${detail}`);
+    this.name = 'UnsupportedProjectionSchemaError';
+  }
+}
+
+export async function readProjectionLayout(db: SqlRunner): Promise<ProjectionLayout> {
+  const columns = await selectRows<{ column_name: string }>(
+    db,
+    `SELECT column_name FROM information_schema.columns
+     WHERE table_schema = current_schema() AND table_name = 'operations'`,
+  );
+  const names = new Set(columns.map((c) => c.column_name));
+  const missing = REQUIRED_COLUMNS.filter((name) => !names.has(name));
+  if (missing.length > 0) throw new UnsupportedProjectionSchemaError(`columns missing: ${missing.join(', ')}`);
+  const unknown = [...names].filter((name) => !REQUIRED_COLUMNS.includes(name) && !OPTIONAL_COLUMNS.includes(name));
+  if (unknown.length > 0) {
+    throw new UnsupportedProjectionSchemaError(
+      `the rebuild does not know how to compute column(s) ${unknown.join(', ')} (src/replay/projection-row.ts)`,
+    );
+  }
+  return { hasFirstPosition: names.has('first_position') };
+}
+
+/** The columns two projections are compared on (projected_at only says when a row was written). */
+export function comparedColumns(layout: ProjectionLayout): string[] {
+  return [...REQUIRED_COLUMNS.filter((c) => c !== 'id'), ...(layout.hasFirstPosition ? ['first_position'] : [])];
+}
+
+/**
+ * Inserts or replaces rows in `table` (the live table or a shadow of it) with
+ * one multi-row statement; a row equal to the stored one is left alone.
+ * Returns how many rows were inserted or changed.
+ */
+export async function upsertProjectionRows(
+  db: SqlRunner,
+  table: string,
+  layout: ProjectionLayout,
+  rows: readonly ProjectionRow[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const firstPosition = layout.hasFirstPosition ? ', first_position' : '';
+  const setFirstPosition = layout.hasFirstPosition ? ', first_position = EXCLUDED.first_position' : '';
+  const columns = comparedColumns(layout);
+  const changed = `(${columns.map((c) => `target.${c}`).join(', ')}) IS DISTINCT FROM (${columns.map((c) => `EXCLUDED.${c}`).join(', ')})`;
+  const written = await selectRows<{ id: string }>(
+    db,
+    `INSERT INTO ${quoteIdentifier(table)} AS target
+       (id, version, status, state, memo, created_at, updated_at, last_position, projected_at${firstPosition})
+     SELECT id, version, status, state::jsonb, memo::jsonb, created_at, updated_at, last_position, now()${firstPosition}
+     FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
+                 $8::bigint[], $9::bigint[])
+       AS u(id, version, status, state, memo, created_at, updated_at, last_position, first_position)
+     ON CONFLICT (id) DO UPDATE SET
+       version = EXCLUDED.version, status = EXCLUDED.status, state = EXCLUDED.state, memo = EXCLUDED.memo,
+       created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, last_position = EXCLUDED.last_position,
+       projected_at = EXCLUDED.projected_at${setFirstPosition}
+     WHERE ${changed}
+     RETURNING id`,
+    [
+      rows.map((r) => r.id),
+      rows.map((r) => r.version),
+      rows.map((r) => r.status),
+      rows.map((r) => JSON.stringify(r.state)),
+      rows.map((r) => JSON.stringify(r.memo)),
+      rows.map((r) => r.createdAt),
+      rows.map((r) => r.updatedAt),
+      rows.map((r) => String(r.lastPosition)),
+      rows.map((r) => String(r.firstPosition)),
+    ],
+  );
+  return written.length;
+}

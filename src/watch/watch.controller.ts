@@ -1,0 +1,219 @@
+import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Problems } from '../common/problem';
+import { API_KEY_SCHEME } from '../openapi/api-key-scheme';
+import { ApiAuthProblems, ApiOperationIdParam, ApiProblemResponse, PROBLEM_EXAMPLES } from '../openapi/decorators';
+import { checkOperationId } from '../operations/operation-params';
+import type { WatchStream } from './watch-streams';
+import { WatchService } from './watch.service';
+
+export class WatchFeedQuery {
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    example: 1042,
+    description:
+      'Start after this global position (catching up from the log first); default: the current end of the log. ' +
+      'Last-Event-ID, when sent, wins.',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'after must be an integer global position' })
+  @Min(0, { message: 'after must be >= 0' })
+  @Max(Number.MAX_SAFE_INTEGER, { message: `after must be <= ${Number.MAX_SAFE_INTEGER}` })
+  after?: number;
+}
+
+/** The Last-Event-ID request header (sent by a reconnecting EventSource); empty or absent: none. */
+export function parseLastEventId(header: string | string[] | undefined, what: string): number | undefined {
+  const raw = Array.isArray(header) ? header.join(',') : header;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = raw.trim();
+  if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    throw Problems.validation(
+      'Last-Event-ID',
+      `Last-Event-ID must be ${what} (a non-negative integer), got "${shown}"`,
+    );
+  }
+  return Number(value);
+}
+
+/**
+ * Live watch over Server-Sent Events. The handlers validate and open the stream (subscribe,
+ * first reads) while errors can still leave as problem+json; only then is the reply hijacked
+ * and written raw (Fastify reply.raw), which gives the stream backpressure, heartbeat comments
+ * and an explicit close on shutdown.
+ */
+const SSE_UNAVAILABLE = {
+  unavailable: {
+    type: 'unavailable',
+    title: 'Service unavailable',
+    status: 503,
+    detail: 'the event log cannot be read right now; retry',
+    instance: '/v1/events/watch',
+  },
+};
+const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before reconnecting.', example: '1' } };
+
+@ApiTags('watch')
+@ApiBearerAuth(API_KEY_SCHEME)
+@Controller('v1')
+export class WatchController {
+  constructor(private readonly watch: WatchService) {}
+
+  /** Every new event of the global feed after `after` (default: the current end of the log). */
+  @Get('events/watch')
+  @ApiOperation({
+    summary: 'Watch the global feed (server-sent events)',
+    description:
+      'A `text/event-stream` of every new event of every operation, in position order, without gaps or ' +
+      'duplicates across the catch-up/live seam. Frames:\n\n' +
+      '- first, a frame with only `id: <position>`: the resume point (dispatches nothing);\n' +
+      '- `event: event`, `id: <position>`, `data: <StoredEvent JSON>` for each event;\n' +
+      '- `: keep-alive` comment lines every 15 s.\n\n' +
+      'An EventSource reconnects with `Last-Event-ID` and resumes exactly after the last event it got. ' +
+      'The stream ends when the service shuts down. Role: reader.',
+  })
+  @ApiHeader({
+    name: 'last-event-id',
+    required: false,
+    description: 'Resume after this global position (sent by a reconnecting EventSource); wins over `after`.',
+    schema: { type: 'string', pattern: '^\\d{1,16}$', example: '1042' },
+  })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({
+    description: 'The stream (the response never completes on its own).',
+    content: {
+      'text/event-stream': {
+        schema: { type: 'string', description: 'SSE frames; each `data` line of an `event` frame is a StoredEvent.' },
+        example:
+          'id: 1041\n\nid: 1042\nevent: event\ndata: {"specversion":"1.0","id":"e-7","source":"pipeline/geo",' +
+          '"type":"stage.started","subject":"order-42","time":"2026-11-25T16:00:00.120000Z",' +
+          '"data":{"stage":"geo"},"version":7,"position":1042,"recordedAt":"2026-11-25T16:00:00.131207Z"}\n\n' +
+          ': keep-alive\n\n',
+      },
+    },
+  })
+  @ApiProblemResponse(400, 'A bad `after` or Last-Event-ID, or an unknown query parameter.', {
+    badLastEventId: {
+      type: 'validation',
+      title: 'Invalid request',
+      status: 400,
+      detail: 'Last-Event-ID must be a global position (a non-negative integer), got "abc"',
+      instance: '/v1/events/watch',
+      field: 'Last-Event-ID',
+    },
+    unknownParameter: PROBLEM_EXAMPLES.unknownParameter('/v1/events/watch'),
+  })
+  @ApiAuthProblems('reader', '/v1/events/watch')
+  @ApiProblemResponse(
+    503,
+    'The log cannot be read, or the service is shutting down: reconnect later.',
+    SSE_UNAVAILABLE,
+    RETRY_AFTER,
+  )
+  async watchFeed(
+    @Query() query: WatchFeedQuery,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const resumeAfter = parseLastEventId(lastEventId, 'a global position');
+    const stream = await this.watch.openFeed(resumeAfter ?? query.after);
+    this.stream(stream, request, reply);
+  }
+
+  /** One operation's new events, each run of them followed by the operation's state. */
+  @Get('operations/:id/watch')
+  @ApiOperation({
+    summary: 'Watch one operation (server-sent events)',
+    description:
+      "A `text/event-stream` of the operation's new events, in version order, each run of them followed by its " +
+      'new state. Frames:\n\n' +
+      '- first (without Last-Event-ID), `event: state`, `id: <version>`, `data: <OperationState JSON>`: the ' +
+      'current state, or `null` for an operation without events yet (then `id: 0`);\n' +
+      '- `event: event`, `id: <version>`, `data: <StoredEvent JSON>` for each new event;\n' +
+      '- `event: state`, `data: <OperationState JSON>` after each run of events: the state exactly after them;\n' +
+      '- `: keep-alive` comment lines every 15 s.\n\n' +
+      'With `Last-Event-ID: <version>` (an EventSource reconnecting) it replays the events after that version ' +
+      'instead of sending the state first. Role: reader.',
+  })
+  @ApiOperationIdParam()
+  @ApiHeader({
+    name: 'last-event-id',
+    required: false,
+    description: 'Resume after this operation version (sent by a reconnecting EventSource).',
+    schema: { type: 'string', pattern: '^\\d{1,16}$', example: '6' },
+  })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({
+    description: 'The stream (the response never completes on its own).',
+    content: {
+      'text/event-stream': {
+        schema: {
+          type: 'string',
+          description:
+            'SSE frames; `data` of `state` frames is an OperationState (or null), of `event` frames a StoredEvent.',
+        },
+        example:
+          'id: 6\nevent: state\ndata: {"id":"order-42","status":"running","version":6,"…":"…"}\n\n' +
+          'id: 7\nevent: event\ndata: {"specversion":"1.0","id":"e-7","type":"stage.completed","version":7,"…":"…"}\n\n' +
+          'event: state\ndata: {"id":"order-42","status":"running","version":7,"…":"…"}\n\n',
+      },
+    },
+  })
+  @ApiProblemResponse(400, 'A bad operation id or Last-Event-ID, or any query parameter.', {
+    badId: PROBLEM_EXAMPLES.badId('/v1/operations/bad%20id!/watch'),
+    badLastEventId: {
+      type: 'validation',
+      title: 'Invalid request',
+      status: 400,
+      detail: 'Last-Event-ID must be an operation version (a non-negative integer), got "abc"',
+      instance: '/v1/operations/order-42/watch',
+      field: 'Last-Event-ID',
+    },
+    unknownParameter: PROBLEM_EXAMPLES.unknownParameter('/v1/operations/order-42/watch'),
+  })
+  @ApiAuthProblems('reader', '/v1/operations/order-42/watch')
+  @ApiProblemResponse(
+    503,
+    'The log cannot be read, or the service is shutting down: reconnect later.',
+    SSE_UNAVAILABLE,
+    RETRY_AFTER,
+  )
+  async watchOperation(
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const operationId = checkOperationId(id);
+    const unknown = Object.keys(query ?? {})[0];
+    if (unknown !== undefined) throw Problems.validation(unknown, `property ${unknown} should not exist`);
+    const resumeAfter = parseLastEventId(lastEventId, 'an operation version');
+    const stream = await this.watch.openOperation(operationId, resumeAfter);
+    this.stream(stream, request, reply);
+  }
+
+  private stream(stream: WatchStream, request: FastifyRequest, reply: FastifyReply): void {
+    reply.hijack();
+    stream.start({
+      response: reply.raw,
+      headers: reply.getHeaders() as Record<string, string | number | string[]>,
+      headersOnly: request.method === 'HEAD',
+    });
+  }
+}
