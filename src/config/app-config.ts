@@ -27,6 +27,7 @@ export interface AppConfig {
   ingestFetchMaxWaitMs: number;
   ingestPartitionsConcurrency: number;
   ingestRetryMaxBackoffMs: number;
+  ingestStallTimeoutMs: number;
   maxEventDataBytes: number;
   httpBodyLimitBytes: number;
   dataDir: string;
@@ -148,6 +149,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ingestFetchMaxWaitMs: integer(env, 'INGEST_FETCH_MAX_WAIT_MS', 100, 1, 60_000),
     ingestPartitionsConcurrency: integer(env, 'INGEST_PARTITIONS_CONCURRENCY', 3, 1, 64),
     ingestRetryMaxBackoffMs: integer(env, 'INGEST_RETRY_MAX_BACKOFF_MS', 10_000, 10, 600_000),
+    ingestStallTimeoutMs: integer(env, 'INGEST_STALL_TIMEOUT_MS', 60_000, 100, 3_600_000),
     maxEventDataBytes: integer(env, 'MAX_EVENT_DATA_BYTES', 256 * 1024, 1, 16 * 1024 * 1024),
     httpBodyLimitBytes: integer(env, 'HTTP_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     dataDir: text(env, 'DATA_DIR', '.data'),
@@ -188,6 +190,7 @@ export const CONFIG_VARIABLES = [
   'INGEST_FETCH_MAX_WAIT_MS',
   'INGEST_PARTITIONS_CONCURRENCY',
   'INGEST_RETRY_MAX_BACKOFF_MS',
+  'INGEST_STALL_TIMEOUT_MS',
   'MAX_EVENT_DATA_BYTES',
   'HTTP_BODY_LIMIT_BYTES',
   'DATA_DIR',

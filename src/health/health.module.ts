@@ -1,7 +1,14 @@
 import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { IngestModule } from '../ingest/ingest.module';
 import { HealthController } from './health.controller';
+import { ReadinessIndicators } from './health-indicators';
 import { MetricsController } from './metrics.controller';
 
-@Module({ imports: [IngestModule], controllers: [HealthController, MetricsController] })
+@Module({
+  // Terminus' own error log is off: readiness failures are expected during outages and the body says why.
+  imports: [IngestModule, TerminusModule.forRoot({ logger: false })],
+  controllers: [HealthController, MetricsController],
+  providers: [ReadinessIndicators],
+})
 export class HealthModule {}

@@ -80,16 +80,14 @@ describe('the service as a process', () => {
       instances.push(instance);
     }
     await waitFor('all six partitions spread over three instances', async () => {
-      const owned = await Promise.all(
-        instances.map(async (s) => (await s.ready()).body.checks.kafkaConsumer.partitions),
-      );
+      const owned = await Promise.all(instances.map(async (s) => s.assignedPartitions()));
       return owned.every((p) => p.length === 2) && new Set(owned.flat()).size === 6;
     });
 
     const ids = Array.from({ length: 240 }, (_, i) => `failover-${i}`);
     await produce(producer, context.topic, ids.slice(0, 80));
     const [victim, ...survivors] = instances;
-    const victimPartitions = (await victim.ready()).body.checks.kafkaConsumer.partitions;
+    const victimPartitions = await victim.assignedPartitions();
     const killed = await victim.signal('SIGKILL');
     expect(killed.signal).toBe('SIGKILL');
     await produce(producer, context.topic, ids.slice(80));
@@ -97,16 +95,12 @@ describe('the service as a process', () => {
     await waitFor(
       'the survivors to own every partition',
       async () => {
-        const owned = await Promise.all(
-          survivors.map(async (s) => (await s.ready()).body.checks.kafkaConsumer.partitions),
-        );
+        const owned = await Promise.all(survivors.map(async (s) => s.assignedPartitions()));
         return new Set(owned.flat()).size === 6;
       },
       { timeoutMs: 90_000 },
     );
-    const owned = (
-      await Promise.all(survivors.map(async (s) => (await s.ready()).body.checks.kafkaConsumer.partitions))
-    ).flat();
+    const owned = (await Promise.all(survivors.map(async (s) => s.assignedPartitions()))).flat();
     for (const partition of victimPartitions) expect(owned).toContain(partition);
     await waitFor(
       'every event stored',

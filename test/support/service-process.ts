@@ -8,9 +8,13 @@ import { waitFor } from './wait-for';
 
 const ROOT = join(__dirname, '..', '..');
 
+/** The terminus body of /health/ready. */
 export interface ReadinessBody {
-  status: string;
-  checks: { kafkaConsumer: { status: string; partitions: number[] } };
+  status: 'ok' | 'error';
+  details: {
+    database?: { status: 'up' | 'down'; message?: string };
+    kafkaConsumer?: { status: 'up' | 'down'; partitions: number[]; message?: string };
+  };
 }
 export const SERVICE_ENTRY = join(ROOT, 'dist', 'main.js');
 
@@ -80,6 +84,11 @@ export class ServiceProcess {
   async ready(): Promise<{ status: number; body: ReadinessBody }> {
     const response = await fetch(`${this.url}/health/ready`);
     return { status: response.status, body: (await response.json()) as never };
+  }
+
+  /** The partitions this instance consumes, as its readiness probe reports them. */
+  async assignedPartitions(): Promise<number[]> {
+    return (await this.ready()).body.details.kafkaConsumer?.partitions ?? [];
   }
 
   /** Sends a signal and waits for the process to end; resolves with how it ended. */

@@ -7,50 +7,49 @@ export class LivenessDto {
   status!: 'ok';
 }
 
-@ClosedSchema('DatabaseCheck', 'Whether Postgres answers a ping.')
-export class DatabaseCheckDto {
+@ClosedSchema('HealthCheck', 'One dependency: up or down, with details.')
+export class HealthCheckDto {
   @ApiProperty({ enum: ['up', 'down'], example: 'up' })
   status!: string;
 
-  @ApiPropertyOptional({ example: 'Error: connect ECONNREFUSED 127.0.0.1:5432', description: 'Only when down.' })
-  error?: string;
-}
+  @ApiPropertyOptional({ example: 'Error: connect ECONNREFUSED 127.0.0.1:5432', description: 'Why it is down.' })
+  message?: string;
 
-@ClosedSchema('KafkaConsumerCheck', 'Whether the Kafka consumer is connected and in its group.')
-export class KafkaConsumerCheckDto {
-  @ApiProperty({
-    enum: ['up', 'down', 'disabled'],
-    example: 'up',
-    description: '`disabled` when INGEST_ENABLED=false (readiness then depends on the database only).',
-  })
-  status!: string;
-
-  @ApiProperty({
+  @ApiPropertyOptional({
     type: 'integer',
     isArray: true,
     example: [0, 1, 2],
-    description: 'Partitions assigned to this instance.',
+    description: 'kafkaConsumer only: the partitions assigned to this instance.',
   })
-  partitions!: number[];
+  partitions?: number[];
 
-  @ApiPropertyOptional({ example: 'KafkaJSConnectionError: Connection timeout', description: 'After a crash.' })
-  error?: string;
+  @ApiPropertyOptional({
+    enum: ['disabled'],
+    description: 'kafkaConsumer only: `disabled` when INGEST_ENABLED=false (readiness then depends on the database).',
+  })
+  mode?: string;
 }
 
-@ClosedSchema('ReadinessChecks', 'One entry per dependency.')
-export class ReadinessChecksDto {
-  @ApiProperty({ type: DatabaseCheckDto })
-  database!: DatabaseCheckDto;
+@ClosedSchema('HealthChecks', 'Checks by name: `database` and `kafkaConsumer`.')
+export class HealthChecksDto {
+  @ApiPropertyOptional({ type: HealthCheckDto })
+  database?: HealthCheckDto;
 
-  @ApiProperty({ type: KafkaConsumerCheckDto })
-  kafkaConsumer!: KafkaConsumerCheckDto;
+  @ApiPropertyOptional({ type: HealthCheckDto })
+  kafkaConsumer?: HealthCheckDto;
 }
 
-@ClosedSchema('Readiness', 'Ready = the database answers and the Kafka consumer is in its group (or ingest is off).')
+@ClosedSchema('Readiness', 'The @nestjs/terminus health-check result.')
 export class ReadinessDto {
-  @ApiProperty({ enum: ['ready', 'not_ready'], example: 'ready' })
+  @ApiProperty({ enum: ['ok', 'error'], example: 'ok' })
   status!: string;
 
-  @ApiProperty({ type: ReadinessChecksDto })
-  checks!: ReadinessChecksDto;
+  @ApiProperty({ type: HealthChecksDto, description: 'The checks that are up.' })
+  info!: HealthChecksDto;
+
+  @ApiProperty({ type: HealthChecksDto, description: 'The checks that are down.' })
+  error!: HealthChecksDto;
+
+  @ApiProperty({ type: HealthChecksDto, description: 'Every check.' })
+  details!: HealthChecksDto;
 }
