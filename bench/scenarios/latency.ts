@@ -87,7 +87,7 @@ export async function latencyScenario({ options, infrastructure, runId }: Scenar
           while (Date.now() < drainDeadline && [...run.sentAt.keys()].some((id) => !visibleAt.has(id))) {
             await new Promise((r) => setTimeout(r, 100));
           }
-          const firstCounted = Math.min(...run.sentAt.values()) + WARMUP_MS;
+          const firstCounted = run.startedAt + WARMUP_MS;
           const samples: number[] = [];
           let notVisible = 0;
           for (const [id, sent] of run.sentAt) {

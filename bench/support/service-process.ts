@@ -50,7 +50,9 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     ...options.env,
   };
   const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, 'dist', 'main.js')], {
+  // BENCH_SERVICE_ENTRY runs another build of the service (an A/B comparison of two versions).
+  const entry = process.env.BENCH_SERVICE_ENTRY ?? join(REPO_ROOT, 'dist', 'main.js');
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -4,6 +4,8 @@ import { recordsInProduceOrder, workloadFor, type WorkloadRecord } from './workl
 const TICK_MS = 5;
 
 export interface PacedRun {
+  /** When the first record was scheduled. */
+  startedAt: number;
   /** Scheduled send time (ms since epoch) of each event id's first delivery. */
   sentAt: Map<string, number>;
   records: number;
@@ -57,5 +59,5 @@ export async function producePaced(
     await new Promise((r) => setTimeout(r, TICK_MS));
   }
   await Promise.all(sends);
-  return { sentAt, records: total, worstLagMs };
+  return { startedAt, sentAt, records: total, worstLagMs };
 }

@@ -6,6 +6,12 @@ import { BackupLineError } from '../replay/backup/backup-line';
 import { CliUsageError, ExitCode } from './cli-errors';
 import { registerBackupCommands } from './commands/backup.commands';
 import { registerReplayCommand } from './commands/replay.command';
+import { registerDeadLettersCommand } from './commands/dead-letters.command';
+import { registerEmitCommand } from './commands/emit.command';
+import { registerOperationCommands } from './commands/operations.commands';
+import { registerServeCommand } from './commands/serve.command';
+import { registerStatsCommand } from './commands/stats.command';
+import { registerTailCommand } from './commands/tail.command';
 
 /**
  * The `opledger` command line. Each command group lives in its own file under
@@ -20,6 +26,13 @@ export function buildProgram(): Command {
     .exitOverride();
   registerReplayCommand(program);
   registerBackupCommands(program);
+  // Commands that talk to a running service over HTTP (--url, --key, --json).
+  registerServeCommand(program);
+  registerEmitCommand(program);
+  registerOperationCommands(program);
+  registerStatsCommand(program);
+  registerTailCommand(program);
+  registerDeadLettersCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

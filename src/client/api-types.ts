@@ -2,12 +2,7 @@
  * The JSON the REST API answers (docs/api.md). State and timeline are the
  * service's own types, so they cannot drift from what it sends.
  */
-export type {
-  OperationState,
-  OperationStatus,
-  StageState,
-  StageStatus,
-} from '../projection/operation-fold';
+export type { OperationState, OperationStatus, StageState, StageStatus } from '../projection/operation-fold';
 export type { OperationTimeline, StageTimeline } from '../operations/timeline';
 import type { OperationState, OperationStatus, StageStatus } from '../projection/operation-fold';
 

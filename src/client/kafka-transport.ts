@@ -33,7 +33,8 @@ export class KafkaTransport implements EventTransport {
       brokers: options.brokers,
       ssl: options.ssl,
       sasl: options.sasl,
-      logLevel: logLevel.ERROR,
+      // A library must not write to the caller's console; a send that fails in the end rejects.
+      logLevel: logLevel.NOTHING,
     });
     // Idempotence needs at most one request in flight to keep the order of a key.
     this.producer = kafka.producer({

@@ -13,8 +13,15 @@ import { HttpConnection, type HttpConnectionOptions } from './http-connection';
 import { OpledgerApiError } from './http-errors';
 import { readSse } from './sse-reader';
 
-/** What a watch stream delivers: an event, or (watching one operation) its state after a run of events. */
-export type WatchMessage = { kind: 'event'; event: ApiEvent; id: number } | { kind: 'state'; state: OperationState | null };
+/**
+ * What a watch stream delivers: an event (`id`: its position on the feed, its
+ * version on one operation); watching one operation, its state after each run
+ * of events; and on the feed, first, the position it starts after (`position`).
+ */
+export type WatchMessage =
+  | { kind: 'event'; event: ApiEvent; id: number }
+  | { kind: 'state'; state: OperationState | null }
+  | { kind: 'position'; id: number };
 
 export interface WatchOptions {
   /** Resume after this key (a global position for the feed, a version for one operation). */
@@ -112,6 +119,8 @@ export class OpledgerApi {
         yield { kind: 'event', event: JSON.parse(message.data) as ApiEvent, id: Number(message.id) };
       } else if (message.event === 'state') {
         yield { kind: 'state', state: JSON.parse(message.data) as OperationState | null };
+      } else if (message.data === '' && message.id !== undefined) {
+        yield { kind: 'position', id: Number(message.id) };
       }
     }
   }

@@ -7,9 +7,7 @@ import type { EventTransport, SendReceipt } from './transport';
 
 /** Where the events go: Kafka (the usual way), HTTP, or a transport of your own. */
 export type ClientDestination =
-  | { kafka: KafkaTransportOptions }
-  | { http: HttpTransportOptions }
-  | { transport: EventTransport };
+  { kafka: KafkaTransportOptions } | { http: HttpTransportOptions } | { transport: EventTransport };
 
 export type OpledgerClientOptions = ClientDestination & {
   /** The producing service, e.g. `pipeline/enrich-geo`: the `source` of every event. */

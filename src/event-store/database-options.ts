@@ -14,7 +14,8 @@ export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
     // The schema only ever changes through migrations.
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    // Failed queries surface as exceptions that the callers log; TypeORM's own logger would print to stdout.
+    logging: false,
     extra: { max: poolSize, connectionTimeoutMillis: 5000 },
   };
 }

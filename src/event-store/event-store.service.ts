@@ -13,7 +13,7 @@ export type AppendOutcome =
 
 // Held from the first event insert to commit: positions then become visible in
 // the order they were assigned, which is what makes the global feed gap-safe.
-const APPEND_ORDER_LOCK_KEY = 0x6f706c61; // "opla"
+export const APPEND_ORDER_LOCK_KEY = 0x6f706c61; // "opla"
 
 /** SQL for the canonical event time (UTC, microseconds), the form the fold compares. */
 export const CANONICAL_TIME_SQL = `to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -60,6 +60,54 @@ export class AppendRejectedError extends Error {
     super(rejected.rejection.detail);
     this.name = 'AppendRejectedError';
   }
+}
+
+/**
+ * Inserts a batch of events and writes the projection row of every operation they touch, in one
+ * statement (one round trip under the append-order lock). Each row's first/last position comes
+ * from the positions the insert just assigned.
+ */
+const INSERT_AND_PROJECT_SQL = `
+  WITH inserted AS (
+    INSERT INTO operation_events (operation_id, version, event_id, type, source, occurred_at, data)
+    SELECT operation_id, version, event_id, type, source, occurred_at, data::jsonb
+    FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
+      AS e(operation_id, version, event_id, type, source, occurred_at, data)
+    RETURNING operation_id, event_id, position
+  ), spans AS (
+    SELECT operation_id, min(position) AS first_position, max(position) AS last_position
+    FROM inserted GROUP BY operation_id
+  ), projected AS (
+    UPDATE operations AS o
+    SET version = u.version, status = u.status, state = u.state::jsonb, memo = u.memo::jsonb,
+        created_at = u.created_at, updated_at = u.updated_at, last_position = s.last_position, projected_at = now(),
+        first_position = COALESCE(o.first_position, s.first_position)
+    FROM unnest($8::text[], $9::int[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[])
+      AS u(id, version, status, state, memo, created_at, updated_at)
+    JOIN spans AS s ON s.operation_id = u.id
+    WHERE o.id = u.id
+  )
+  SELECT event_id, position FROM inserted`;
+
+/** Folds each operation's new events onto its locked state: one projection per touched operation. */
+function foldProjections(
+  heads: Map<string, LockedOperation>,
+  appended: readonly (OperationEvent & { version: number })[],
+): Projection[] {
+  const drafts = new Map<string, Projection>();
+  for (const event of appended) {
+    let draft = drafts.get(event.operationId);
+    if (!draft) {
+      const head = heads.get(event.operationId);
+      draft =
+        head && head.version > 0
+          ? cloneProjection({ state: head.state, memo: head.memo })
+          : emptyProjection(event.operationId, event);
+      drafts.set(event.operationId, draft);
+    }
+    applyEvent(draft, event);
+  }
+  return [...drafts.values()];
 }
 
 interface LockedOperation {
@@ -180,32 +228,39 @@ export class EventStore {
     const rejected = outcomes.find((o) => o.status === 'rejected');
     if (options.atomic && rejected?.status === 'rejected') throw new AppendRejectedError(rejected);
 
-    const positions = new Map<string, GlobalPosition>();
-    if (toInsert.length > 0) {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [APPEND_ORDER_LOCK_KEY]);
-      const inserted: { event_id: string; position: string }[] = await manager.query(
-        `INSERT INTO operation_events (operation_id, version, event_id, type, source, occurred_at, data)
-         SELECT operation_id, version, event_id, type, source, occurred_at, data::jsonb
-         FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
-           AS e(operation_id, version, event_id, type, source, occurred_at, data)
-         RETURNING event_id, position`,
-        [
-          toInsert.map((e) => e.operationId),
-          toInsert.map((e) => e.version),
-          toInsert.map((e) => e.id),
-          toInsert.map((e) => e.type),
-          toInsert.map((e) => e.source),
-          toInsert.map((e) => e.time),
-          toInsert.map((e) => (e.data === null ? null : JSON.stringify(e.data))),
-        ],
-      );
-      for (const row of inserted) positions.set(row.event_id, toGlobalPosition(row.position));
-      await this.writeProjections(manager, heads, toInsert, positions);
-    }
-
+    // Placeholders that got no event: nothing below needs positions for this, so it runs before the lock.
     const unused = created.map((row) => row.id).filter((id) => (nextVersion.get(id) ?? 0) === 0);
     if (unused.length > 0) {
       await manager.query(`DELETE FROM operations WHERE id = ANY($1::text[]) AND version = 0`, [unused]);
+    }
+
+    const positions = new Map<string, GlobalPosition>();
+    if (toInsert.length > 0) {
+      // The lock is held until commit and serialises every writer, so all that can be done without
+      // positions (the fold, serialising the rows) is done before it; under it runs one statement.
+      const projections = foldProjections(heads, toInsert);
+      const parameters = [
+        toInsert.map((e) => e.operationId),
+        toInsert.map((e) => e.version),
+        toInsert.map((e) => e.id),
+        toInsert.map((e) => e.type),
+        toInsert.map((e) => e.source),
+        toInsert.map((e) => e.time),
+        toInsert.map((e) => (e.data === null ? null : JSON.stringify(e.data))),
+        projections.map((p) => p.state.id),
+        projections.map((p) => p.state.version),
+        projections.map((p) => p.state.status),
+        projections.map((p) => JSON.stringify(p.state)),
+        projections.map((p) => JSON.stringify(p.memo)),
+        projections.map((p) => p.state.createdAt),
+        projections.map((p) => p.state.updatedAt),
+      ];
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [APPEND_ORDER_LOCK_KEY]);
+      const inserted: { event_id: string; position: string }[] = await manager.query(
+        INSERT_AND_PROJECT_SQL,
+        parameters,
+      );
+      for (const row of inserted) positions.set(row.event_id, toGlobalPosition(row.position));
     }
 
     return outcomes.map((outcome, index) => {
@@ -221,56 +276,6 @@ export class EventStore {
       }
       return outcome;
     });
-  }
-
-  /** Folds each operation's new events onto its locked state and writes every touched row once. */
-  private async writeProjections(
-    manager: EntityManager,
-    heads: Map<string, LockedOperation>,
-    appended: readonly (OperationEvent & { version: number })[],
-    positions: Map<string, GlobalPosition>,
-  ): Promise<void> {
-    const drafts = new Map<
-      string,
-      { projection: Projection; firstPosition: GlobalPosition; lastPosition: GlobalPosition }
-    >();
-    for (const event of appended) {
-      let draft = drafts.get(event.operationId);
-      if (!draft) {
-        const head = heads.get(event.operationId);
-        const projection =
-          head && head.version > 0
-            ? cloneProjection({ state: head.state, memo: head.memo })
-            : emptyProjection(event.operationId, event);
-        draft = { projection, firstPosition: Number.MAX_SAFE_INTEGER, lastPosition: 0 };
-        drafts.set(event.operationId, draft);
-      }
-      applyEvent(draft.projection, event);
-      const position = positions.get(event.id) ?? 0;
-      draft.firstPosition = Math.min(draft.firstPosition, position);
-      draft.lastPosition = Math.max(draft.lastPosition, position);
-    }
-    const rows = [...drafts.entries()];
-    await manager.query(
-      `UPDATE operations AS o
-       SET version = u.version, status = u.status, state = u.state::jsonb, memo = u.memo::jsonb,
-           created_at = u.created_at, updated_at = u.updated_at, last_position = u.last_position, projected_at = now(),
-           first_position = COALESCE(o.first_position, u.first_position)
-       FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::bigint[], $9::bigint[])
-         AS u(id, version, status, state, memo, created_at, updated_at, last_position, first_position)
-       WHERE o.id = u.id`,
-      [
-        rows.map(([id]) => id),
-        rows.map(([, d]) => d.projection.state.version),
-        rows.map(([, d]) => d.projection.state.status),
-        rows.map(([, d]) => JSON.stringify(d.projection.state)),
-        rows.map(([, d]) => JSON.stringify(d.projection.memo)),
-        rows.map(([, d]) => d.projection.state.createdAt),
-        rows.map(([, d]) => d.projection.state.updatedAt),
-        rows.map(([, d]) => String(d.lastPosition)),
-        rows.map(([, d]) => String(d.firstPosition)),
-      ],
-    );
   }
 
   async readOperationEvents(operationId: string, fromVersion = 1, limit = 1000): Promise<StoredEvent[]> {

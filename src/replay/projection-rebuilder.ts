@@ -27,10 +27,7 @@ import {
   shadowTableExists,
 } from './shadow-table';
 import { isLockTimeout, selectRows, toCount } from './sql';
-
-// The append-order lock of src/event-store/event-store.service.ts (not exported there).
-// Appenders hold it from their event insert to commit; the swap takes it too.
-const APPEND_ORDER_LOCK_KEY = 0x6f706c61;
+import { APPEND_ORDER_LOCK_KEY } from '../event-store/event-store.service';
 
 export const DEFAULT_PAGE_SIZE = 1000;
 /** Online catch-up rounds before the swap; each one shortens the work done under the lock. */

@@ -102,6 +102,7 @@ export class FeedBroadcaster implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
     this.wake?.();
+    await Promise.all([...this.listeners].map((listener) => listener.shutdown().catch(() => undefined)));
     this.listeners.clear();
     await this.loop;
   }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -131,7 +131,7 @@ describe('replay: export and import the log (backup and restore)', () => {
     const broken = join(folder, 'broken.ndjson');
     const lines = readFileSync(file, 'utf8').split('\n');
     lines.splice(2, 0, '{"specversion":"1.0","id":"x"}');
-    require('node:fs').writeFileSync(broken, lines.join('\n'));
+    writeFileSync(broken, lines.join('\n'));
     const run = await runCli(['import', broken], await createTestDatabase());
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('line 3:');

@@ -146,7 +146,7 @@ describe('live watch over Server-Sent Events', () => {
 
   beforeAll(async () => {
     context = await createTestContext();
-    service = await startTestApp(context, { INGEST_ENABLED: 'false', WATCH_POLL_INTERVAL_MS: '50' });
+    service = await startTestApp(context, { INGEST_ENABLED: 'false', WATCH_POLL_INTERVAL_MS: '10' });
     baseUrl = await listen(service);
     store = service.app.get(EventStore);
   });
@@ -301,49 +301,89 @@ describe('live watch over Server-Sent Events', () => {
 
   it('gives many concurrent watchers, opened while writers append, the same gap-free sequence from one poller', async () => {
     const broadcaster = service.app.get(FeedBroadcaster);
-    const start = (await feedAfter(0)).at(-1) ?? 0;
-    const writing = { on: true };
-    const writers = Array.from({ length: 4 }, async (_, w) => {
-      for (let i = 0; i < 30; i += 1) {
-        await append(
-          ...Array.from({ length: 1 + ((w + i) % 3) }, (_, j) => validEvent(j === 0 ? 'shared-op' : `writer-${w}`)),
-        );
-      }
+    // Random read latency (after the snapshot is taken) widens every race at the catch-up/live
+    // seam: events commit and reach the poller while a stream's catch-up read is still "in flight".
+    const lag = () => new Promise((resolve) => setTimeout(resolve, Math.random() * 100));
+    const readFeed = store.readFeed.bind(store);
+    const readOperationEvents = store.readOperationEvents.bind(store);
+    const feedSpy = jest.spyOn(store, 'readFeed').mockImplementation(async (...args) => {
+      const events = await readFeed(...args);
+      await lag();
+      return events;
     });
-    // Catch-up streams (from `start`) and "from now" streams open at staggered moments while
-    // events are being committed: each must switch from the log to the live fan-out seamlessly.
-    const fromStart: SseClient[] = [];
-    const fromNow: SseClient[] = [];
-    const opening = (async () => {
+    const historySpy = jest.spyOn(store, 'readOperationEvents').mockImplementation(async (...args) => {
+      const events = await readOperationEvents(...args);
+      await lag();
+      return events;
+    });
+    try {
+      const start = (await feedAfter(0)).at(-1) ?? 0;
+      const shared = uniqueName('shared');
+      // Writers keep appending (batches of 1 to 3, over a shared and private operations)
+      // until every stream is open, so that every stream opens while events are being committed.
+      let opening = true;
+      let written = 0;
+      let sharedVersions = 0;
+      const writers = Array.from({ length: 4 }, async (_, w) => {
+        for (let i = 0; opening || i < 10; i += 1) {
+          const size = 1 + ((w + i) % 3);
+          await append(...Array.from({ length: size }, (_, j) => validEvent(j === 0 ? shared : `writer-${w}`)));
+          written += size;
+          sharedVersions += 1;
+        }
+      });
+      // Catch-up streams (from `start`, or from version 0 of one operation) and "from now" streams.
+      const fromStart: SseClient[] = [];
+      const fromNow: SseClient[] = [];
+      const operation: SseClient[] = [];
       for (let i = 0; i < 10; i += 1) {
+        const target = written + 10;
+        await waitFor('more events to be written', () => written >= target);
         fromStart.push(await connect(`/v1/events/watch?after=${start}`));
         fromNow.push(await connect('/v1/events/watch'));
-        await waitFor('another event', async () => ((await feedAfter(start)).length > i * 10 ? true : !writing.on));
+        if (i % 2 === 0) operation.push(await connect(`/v1/operations/${shared}/watch`, { 'last-event-id': '0' }));
       }
-    })();
-    await Promise.all(writers);
-    writing.on = false;
-    await opening;
+      opening = false;
+      await Promise.all(writers);
 
-    const all = await feedAfter(start);
-    expect(all).toHaveLength(4 * 30 * 2);
-    const end = all[all.length - 1];
-    await waitFor('every watcher to reach the end', () => [...fromStart, ...fromNow].every((c) => c.lastId === end), {
-      timeoutMs: 30_000,
-    });
-    for (const client of fromStart) expect(client.eventIds).toEqual(all);
-    for (const client of fromNow) {
-      const opened = Number(client.frames[0].id);
-      expect(client.eventIds).toEqual(all.filter((p) => p > opened));
+      const all = await feedAfter(start);
+      expect(all).toHaveLength(written);
+      const end = all[all.length - 1];
+      await waitFor('every watcher to reach the end', () => [...fromStart, ...fromNow].every((c) => c.lastId === end), {
+        timeoutMs: 30_000,
+      });
+      await waitFor('every operation watcher to reach the last version and its state', () =>
+        operation.every((c) => c.lastId === sharedVersions && c.frames.at(-1)?.event === 'state'),
+      );
+      for (const client of fromStart) expect(client.eventIds).toEqual(all);
+      for (const client of fromNow) {
+        const opened = Number(client.frames[0].id);
+        expect(opened).toBeLessThan(end);
+        expect(client.eventIds).toEqual(all.filter((p) => p > opened));
+      }
+      const versions = Array.from({ length: sharedVersions }, (_, i) => i + 1);
+      for (const client of operation) {
+        expect(client.eventIds).toEqual(versions);
+        // A state frame always describes exactly the events before it, even under concurrent writes.
+        const stateAfter = client.frames.map((frame, i) =>
+          frame.event === 'state' ? [Number(client.frames[i - 1]?.id), JSON.parse(frame.data ?? '{}').version] : null,
+        );
+        for (const pair of stateAfter.filter((p) => p !== null)) expect(pair[1]).toBe(pair[0]);
+        expect(client.frames.at(-1)?.event).toBe('state');
+      }
+
+      // One poller for all the streams: the feed is read about once per interval, not once per stream.
+      expect(broadcaster.listenerCount).toBe(25);
+      const polls = broadcaster.polls;
+      const startedAt = Date.now();
+      await waitFor('a second of polling', () => Date.now() - startedAt >= 1000, { intervalMs: 100 });
+      const intervals = (Date.now() - startedAt) / service.config.watchPollIntervalMs;
+      const perInterval = (broadcaster.polls - polls) / intervals;
+      expect(perInterval).toBeLessThanOrEqual(1.2);
+    } finally {
+      feedSpy.mockRestore();
+      historySpy.mockRestore();
     }
-
-    // One poller for all 20 streams: the feed is read about once per interval, not once per stream.
-    expect(broadcaster.listenerCount).toBe(20);
-    const polls = broadcaster.polls;
-    const startedAt = Date.now();
-    await waitFor('a second of polling', () => Date.now() - startedAt >= 1000, { intervalMs: 100 });
-    const perInterval = (broadcaster.polls - polls) / ((Date.now() - startedAt) / 50);
-    expect(perInterval).toBeLessThanOrEqual(1.2);
   });
 
   it('stops polling when the last client disconnects and sends keep-alive comments while idle', async () => {
@@ -383,10 +423,11 @@ describe('live watch over Server-Sent Events', () => {
   it('closes every open stream when the application closes, so that close() does not hang', async () => {
     const other = await startTestApp(context, { INGEST_ENABLED: 'false', WATCH_POLL_INTERVAL_MS: '50' });
     let closed = false;
+    let streams: SseClient[] = [];
     try {
       const url = await listen(other);
       const op = uniqueName('op');
-      const streams = await Promise.all([
+      streams = await Promise.all([
         SseClient.connect(url, '/v1/events/watch'),
         SseClient.connect(url, '/v1/events/watch?after=0'),
         SseClient.connect(url, `/v1/operations/${op}/watch`),
@@ -404,7 +445,10 @@ describe('live watch over Server-Sent Events', () => {
       });
       expect(other.app.get(FeedBroadcaster).listenerCount).toBe(0);
     } finally {
-      if (!closed) await other.close();
+      if (!closed) {
+        for (const stream of streams) stream.close();
+        await other.close();
+      }
     }
   });
 });

@@ -24,7 +24,7 @@ export function registerBackupCommands(program: Command): void {
     .addOption(
       new Option('--page-size <n>', 'events per read')
         .argParser(integerArgument('--page-size', 1, 100_000))
-        .default(5000),
+        .default(1000),
     )
     .action(async (options: { out: string; after: number; pageSize: number }, command: Command) => {
       process.exitCode = await withCliContext(

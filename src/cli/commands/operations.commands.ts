@@ -27,7 +27,9 @@ export function registerOperationCommands(program: Command): void {
       .description('show the current state of an operation (or its state at a point of its history)')
       .argument('<id>', 'operation id')
       .addOption(
-        new Option('--at-version <n>', 'the state right after this version').argParser(integerArgument('--at-version', 1)),
+        new Option('--at-version <n>', 'the state right after this version').argParser(
+          integerArgument('--at-version', 1),
+        ),
       )
       .option('--as-of <time>', 'the state from what was recorded at this instant (RFC 3339)'),
   ).action(async (id: string, options: RemoteOptions & { atVersion?: number; asOf?: string }) => {
@@ -66,16 +68,18 @@ export function registerOperationCommands(program: Command): void {
         events.push(...page.events);
         from = page.nextFromVersion;
       }
-      print(events, (list) =>
-        renderTable(list, [
-          { header: 'VERSION', value: (e) => e.version, align: 'right' },
-          { header: 'TIME', value: (e) => shortTime(e.time) },
-          { header: 'TYPE', value: (e) => e.type },
-          { header: 'STAGE', value: stageOf },
-          { header: 'SOURCE', value: (e) => e.source, maxWidth: 32 },
-          { header: 'RECORDED', value: (e) => shortTime(e.recordedAt) },
-          { header: 'ID', value: (e) => e.id, maxWidth: 40 },
-        ]) + (from !== null ? `\n(more from version ${from}: --from-version ${from})` : ''),
+      print(
+        events,
+        (list) =>
+          renderTable(list, [
+            { header: 'VERSION', value: (e) => e.version, align: 'right' },
+            { header: 'TIME', value: (e) => shortTime(e.time) },
+            { header: 'TYPE', value: (e) => e.type },
+            { header: 'STAGE', value: stageOf },
+            { header: 'SOURCE', value: (e) => e.source, maxWidth: 32 },
+            { header: 'RECORDED', value: (e) => shortTime(e.recordedAt) },
+            { header: 'ID', value: (e) => e.id, maxWidth: 40 },
+          ]) + (from !== null ? `\n(more from version ${from}: --from-version ${from})` : ''),
       );
     });
   });
@@ -85,7 +89,9 @@ export function registerOperationCommands(program: Command): void {
       .command('timeline')
       .description('draw where the time of an operation went, as a text Gantt chart of its stages')
       .argument('<id>', 'operation id')
-      .addOption(new Option('--width <columns>', 'width of the time axis').argParser(integerArgument('--width', 10, 500))),
+      .addOption(
+        new Option('--width <columns>', 'width of the time axis').argParser(integerArgument('--width', 10, 500)),
+      ),
   ).action(async (id: string, options: RemoteOptions & { width?: number }) => {
     const operationId = operationIdArgument(id);
     await runRemote(options, async ({ api, print }) => {
@@ -101,7 +107,9 @@ export function registerOperationCommands(program: Command): void {
       .description('list operations, newest first, with filters')
       .option('--status <statuses>', `comma-separated: ${OPERATION_STATUSES.join(', ')}`)
       .option('--stage <name>', 'operations that have this stage')
-      .addOption(new Option('--stage-status <status>', 'with --stage: the stage is in this status').choices(STAGE_STATUSES))
+      .addOption(
+        new Option('--stage-status <status>', 'with --stage: the stage is in this status').choices(STAGE_STATUSES),
+      )
       .option('--source <source>', 'operations with an event from this source')
       .option('--updated-after <time>', 'updatedAt after this instant (RFC 3339)')
       .option('--updated-before <time>', 'updatedAt before this instant (RFC 3339)')

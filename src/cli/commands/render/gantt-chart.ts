@@ -102,7 +102,12 @@ function drawBar(stage: StageTimeline, axis: Axis): { glyph: string; kind: CellK
     // Skipped (or failed) without ever starting: a mark where it was decided.
     if (stage.finishedAt !== null) {
       const mark = stage.status === 'failed' ? GANTT_GLYPHS.failed : GANTT_GLYPHS.skipped;
-      fill(at(axis.offsetMs(stage.finishedAt)), at(axis.offsetMs(stage.finishedAt)) + 1, mark, stage.status === 'failed' ? 'failed' : 'skipped');
+      fill(
+        at(axis.offsetMs(stage.finishedAt)),
+        at(axis.offsetMs(stage.finishedAt)) + 1,
+        mark,
+        stage.status === 'failed' ? 'failed' : 'skipped',
+      );
     }
     return cells;
   }
@@ -112,7 +117,9 @@ function drawBar(stage: StageTimeline, axis: Axis): { glyph: string; kind: CellK
   const start = at(startMs);
   // Every stage that started gets at least one cell, however short it was.
   const end = Math.max(start + 1, Math.round(axis.column(endMs)));
-  const lastStart = Math.min(Math.max(start, Math.round(axis.column(lastStartMs))), end - 1);
+  // Earlier attempts only when there were some: rounding alone must not draw one.
+  const lastStart =
+    stage.attempts > 1 ? Math.min(Math.max(start, Math.floor(axis.column(lastStartMs))), end - 1) : start;
 
   if (stage.status === 'skipped') {
     fill(start, end, GANTT_GLYPHS.skipped, 'skipped');

@@ -25,10 +25,7 @@ export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<
       )
       .join('  ')
       .trimEnd();
-  return [
-    line(columns.map((c) => c.header)),
-    ...cells.map(line),
-  ].join('\n');
+  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n');
 }
 
 /** `key  value` lines with the keys aligned, for one record. */

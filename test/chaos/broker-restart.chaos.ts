@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { findFreePort } from '../../src/local-infra/free-port';
+import { type LocalKafka, startLocalKafka } from '../../src/local-infra/local-kafka';
+import { ServiceProcess } from '../support/service-process';
+import { createTestContext, uniqueName } from '../support/test-app';
+import { waitFor } from '../support/wait-for';
+import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
+import {
+  checkLedger,
+  countStoredEvents,
+  distinctEventCount,
+  expectLedgerIntact,
+  ledgerFigures,
+  waitForStoredCount,
+} from './support/ledger-check';
+import { writeResult } from './support/results';
+import { seededRandom, type SentLedger, SteadyProducer } from './support/workload';
+
+const { operations } = CHAOS_SIZE.brokerRestart;
+
+describe('scenario 4: Kafka broker restart mid-ingest', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'opledger-chaos-broker-'));
+  let broker: LocalKafka | undefined;
+  let producer: Producer | undefined;
+  let service: ServiceProcess | undefined;
+
+  afterAll(async () => {
+    await service?.stop();
+    await producer?.disconnect().catch(() => undefined);
+    await broker?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('reconnects the consumer by itself after the broker restarts, and loses nothing', async () => {
+    const startedAt = Date.now();
+    const seed = chaosSeed();
+    // A broker of this test's own: stopping it must not disturb the rest of the suite.
+    const port = await findFreePort();
+    broker = await startLocalKafka({ dataDir, port });
+    const context = await createTestContext();
+    service = await ServiceProcess.start(context, { KAFKA_BROKERS: broker.brokers, INGEST_BATCH_MAX_EVENTS: '50' });
+    const kafka = new Kafka({ clientId: uniqueName('chaos'), brokers: [broker.brokers], logLevel: logLevel.NOTHING });
+    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+
+    const ledger: SentLedger = new Map();
+    const steady = new SteadyProducer({
+      producer,
+      topic: context.topic,
+      ledger,
+      prefix: 'broker',
+      random: seededRandom(seed),
+      operationsPerTick: Math.max(1, Math.round(operations / 150)),
+      tickMs: 100,
+      sendDeadlineMs: 180_000,
+    }).start();
+
+    await waitFor('half of the operations sent', () => ledger.size >= operations / 2, { timeoutMs: 120_000 });
+    await waitFor('some events stored', async () => (await countStoredEvents(context.databaseUrl)) > 0);
+    const stoppedAt = Date.now();
+    await broker.stop();
+    await waitFor('readiness to report the consumer down', async () => (await service!.ready()).status === 503, {
+      timeoutMs: 120_000,
+    });
+    const notReadyAfterMs = Date.now() - stoppedAt;
+    const sendRetriesBefore = steady.sendRetries;
+    // The producer keeps trying while the broker is away; restart once it has noticed.
+    await waitFor('the producer to hit the outage', () => steady.sendRetries > sendRetriesBefore, {
+      timeoutMs: 60_000,
+    });
+
+    broker = await startLocalKafka({ dataDir, port });
+    const brokerBackAt = Date.now();
+    await waitFor('readiness back up', async () => (await service!.ready()).status === 200, { timeoutMs: 180_000 });
+    const readyAgainAfterMs = Date.now() - brokerBackAt;
+    await waitFor('every operation sent', () => ledger.size >= operations, { timeoutMs: 180_000 });
+    await steady.stop();
+
+    const timeout = await waitForStoredCount(context.databaseUrl, distinctEventCount(ledger), 180_000);
+    const figures = await checkLedger(context.databaseUrl, ledger);
+    writeResult({
+      scenario: 'broker-restart',
+      order: 4,
+      title: 'Kafka broker stopped and restarted mid-ingest',
+      sizeDescription: `${operations.toLocaleString('en')} operations`,
+      seed,
+      durationMs: Date.now() - startedAt,
+      columns: {
+        eventsSent: steady.acknowledgedEvents,
+        distinctEvents: figures.distinctEvents,
+        stored: figures.stored,
+        duplicated: figures.duplicated,
+        lost: figures.lost,
+        deadLettered: 0,
+        baselineStaleRows: null,
+      },
+      figures: {
+        ...ledgerFigures(figures),
+        outageSeconds: Math.round((brokerBackAt - stoppedAt) / 100) / 10,
+        notReadyAfterSeconds: Math.round(notReadyAfterMs / 100) / 10,
+        readyAgainAfterSeconds: Math.round(readyAgainAfterMs / 100) / 10,
+        producerSendRetries: steady.sendRetries,
+        producerFailures: steady.failures.length,
+      },
+    });
+
+    expect(steady.failures).toEqual([]);
+    expectLedgerIntact(figures);
+    if (timeout) throw timeout;
+  });
+});

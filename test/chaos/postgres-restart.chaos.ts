@@ -1,0 +1,135 @@
+import type { Producer } from 'kafkajs';
+import {
+  createDatabaseIfMissing,
+  spawnPostgresServer,
+  stopPostgresServer,
+  waitForPostgres,
+} from '../../src/local-infra/local-postgres';
+import { ServiceProcess } from '../support/service-process';
+import { connectProducer, type TestContext, uniqueName } from '../support/test-app';
+import { faultPostgres } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
+import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
+import {
+  checkLedger,
+  countStoredEvents,
+  distinctEventCount,
+  expectLedgerIntact,
+  ledgerFigures,
+  waitForStoredCount,
+} from './support/ledger-check';
+import { writeResult } from './support/results';
+import { emptyHttpStats, runHttpWriter, seededRandom, type SentLedger, SteadyProducer } from './support/workload';
+
+const { operations } = CHAOS_SIZE.postgresRestart;
+
+describe('scenario 3: Postgres restart mid-ingest', () => {
+  let producer: Producer | undefined;
+  let service: ServiceProcess | undefined;
+  let postgresStopped = false;
+
+  afterAll(async () => {
+    // Leave the shared fault-injection server running, as global teardown expects.
+    if (postgresStopped) spawnPostgresServer(faultPostgres().command);
+    await service?.stop();
+    await producer?.disconnect();
+  });
+
+  it('reports not ready while Postgres is down, recovers by itself, and loses nothing', async () => {
+    const startedAt = Date.now();
+    const seed = chaosSeed();
+    const { adminUrl, command } = faultPostgres();
+    const database = uniqueName('opledger_chaos');
+    await createDatabaseIfMissing(adminUrl, database);
+    const url = new URL(adminUrl);
+    url.pathname = `/${database}`;
+    const context: TestContext = {
+      databaseUrl: url.toString(),
+      topic: uniqueName('ops'),
+      groupId: uniqueName('group'),
+    };
+    service = await ServiceProcess.start(context, {
+      INGEST_RETRY_MAX_BACKOFF_MS: '500',
+      INGEST_BATCH_MAX_EVENTS: '50',
+    });
+    producer = await connectProducer();
+
+    const ledger: SentLedger = new Map();
+    // Paced so that about a third of the operations is sent before, during and after the outage.
+    const steady = new SteadyProducer({
+      producer,
+      topic: context.topic,
+      ledger,
+      prefix: 'pg-kafka',
+      random: seededRandom(seed),
+      operationsPerTick: Math.max(1, Math.round(operations / 150)),
+      tickMs: 100,
+    }).start();
+    const http = emptyHttpStats();
+    let writing = true;
+    const writer = runHttpWriter(service.url, 'pg-http', ledger, seededRandom(seed + 1), http, () => !writing);
+    const kafkaOperations = () => [...ledger.keys()].filter((id) => id.startsWith('pg-kafka')).length;
+
+    await waitFor('a third of the operations sent', () => kafkaOperations() >= operations / 3, { timeoutMs: 120_000 });
+    await waitFor('some events stored', async () => (await countStoredEvents(context.databaseUrl)) > 0);
+    const stoppedAt = Date.now();
+    await stopPostgresServer(command.clusterDir);
+    postgresStopped = true;
+    await waitFor('readiness to report the database down', async () => {
+      const ready = await service!.ready();
+      // Either shape of the readiness body (checks or details) names the database as down.
+      return ready.status === 503 && /"database":\{"status":"down"/.test(JSON.stringify(ready.body));
+    });
+    const notReadyAfterMs = Date.now() - stoppedAt;
+    const sentBeforeOutage = kafkaOperations();
+    await waitFor('two thirds of the operations sent', () => kafkaOperations() >= (2 * operations) / 3, {
+      timeoutMs: 120_000,
+    });
+    const operationsSentDuringOutage = kafkaOperations() - sentBeforeOutage;
+
+    spawnPostgresServer(command);
+    postgresStopped = false;
+    await waitForPostgres(adminUrl);
+    const postgresBackAt = Date.now();
+    await waitFor('readiness back up', async () => (await service!.ready()).status === 200, { timeoutMs: 120_000 });
+    const readyAgainAfterMs = Date.now() - postgresBackAt;
+    await waitFor('every operation sent', () => kafkaOperations() >= operations, { timeoutMs: 120_000 });
+    writing = false;
+    await Promise.all([steady.stop(), writer]);
+
+    const timeout = await waitForStoredCount(context.databaseUrl, distinctEventCount(ledger), 180_000);
+    const figures = await checkLedger(context.databaseUrl, ledger);
+    writeResult({
+      scenario: 'postgres-restart',
+      order: 3,
+      title: 'Postgres stopped and restarted mid-ingest',
+      sizeDescription: `${operations.toLocaleString('en')} Kafka operations + 1 HTTP writer`,
+      seed,
+      durationMs: Date.now() - startedAt,
+      columns: {
+        eventsSent: steady.acknowledgedEvents + http.requests - http.unavailableRetries - http.connectionRetries,
+        distinctEvents: figures.distinctEvents,
+        stored: figures.stored,
+        duplicated: figures.duplicated,
+        lost: figures.lost,
+        deadLettered: 0,
+        baselineStaleRows: null,
+      },
+      figures: {
+        ...ledgerFigures(figures),
+        outageSeconds: Math.round((postgresBackAt - stoppedAt) / 100) / 10,
+        notReadyAfterSeconds: Math.round(notReadyAfterMs / 100) / 10,
+        readyAgainAfterSeconds: Math.round(readyAgainAfterMs / 100) / 10,
+        operationsSentDuringOutage,
+        http503Retries: http.unavailableRetries,
+        httpFailures: http.failures.length,
+      },
+    });
+
+    expect(http.failures).toEqual([]);
+    expect(steady.failures).toEqual([]);
+    expectLedgerIntact(figures);
+    if (timeout) throw timeout;
+    expect(operationsSentDuringOutage).toBeGreaterThan(0);
+  });
+});
