@@ -2,6 +2,7 @@ import type { DataSourceOptions } from 'typeorm';
 import { DeadLetterRecord, OperationRecord } from './event-store.entities';
 import { CreateEventLog1764000000000 } from './migrations/1764000000000-create-event-log';
 import { OperationListIndexes1764000100000 } from './migrations/1764000100000-operation-list-indexes';
+import { DeadLetterRepublish1764000300000 } from './migrations/1764000300000-dead-letter-republish';
 import { CreateReplayJobs1764000200000 } from './migrations/1764000200000-create-replay-jobs';
 
 export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
@@ -9,7 +10,12 @@ export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
     type: 'postgres',
     url,
     entities: [OperationRecord, DeadLetterRecord],
-    migrations: [CreateEventLog1764000000000, OperationListIndexes1764000100000, CreateReplayJobs1764000200000],
+    migrations: [
+      CreateEventLog1764000000000,
+      OperationListIndexes1764000100000,
+      CreateReplayJobs1764000200000,
+      DeadLetterRepublish1764000300000,
+    ],
     migrationsTableName: 'schema_migrations',
     // The schema only ever changes through migrations.
     synchronize: false,

@@ -80,4 +80,10 @@ export class DeadLetterRecord {
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  @Column({ name: 'republished_at', type: 'timestamptz', nullable: true })
+  republishedAt!: Date | null;
+
+  @Column({ name: 'republish_count', type: 'integer' })
+  republishCount!: number;
 }

@@ -16,6 +16,40 @@ export class DeadLetterService {
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
+  /**
+   * Sends chosen dead letters back to the main topic, as they arrived (key, value,
+   * original headers), after the cause was fixed. If they fail again they come
+   * back as new dead letters.
+   */
+  async republish(ids: readonly number[]): Promise<RepublishResult> {
+    const rows: {
+      id: string;
+      record_key: string | null;
+      headers: Record<string, string> | null;
+      payload: Buffer | null;
+    }[] = await this.dataSource.query(
+      `SELECT id, record_key, headers, payload FROM dead_letters WHERE id = ANY($1::bigint[]) AND channel = 'kafka' ORDER BY id`,
+      [ids],
+    );
+    const records = rows.map((row) => ({
+      key: row.record_key,
+      value: row.payload,
+      headers: {
+        ...Object.fromEntries(
+          Object.entries(row.headers ?? {}).filter(([name]) => !name.startsWith(OUR_HEADER_PREFIX)),
+        ),
+        [REPUBLISHED_FROM_HEADER]: row.id,
+      },
+    }));
+    await this.kafka.publish(this.config.kafkaTopic, records);
+    const republished = rows.map((row) => Number(row.id));
+    await this.dataSource.query(
+      `UPDATE dead_letters SET republished_at = now(), republish_count = republish_count + 1 WHERE id = ANY($1::bigint[])`,
+      [republished],
+    );
+    return { republished, notFound: ids.filter((id) => !republished.includes(id)) };
+  }
+
   async record(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     await this.kafka.publish(this.config.kafkaDeadLetterTopic, letters.map(toOutgoing));
@@ -40,6 +74,15 @@ export class DeadLetterService {
     for (const letter of letters) this.metrics.deadLetters.inc({ reason: letter.rejection.reason });
   }
 }
+
+export interface RepublishResult {
+  republished: number[];
+  /** Ids with no Kafka record to re-publish (unknown ids, or inputs that did not come from Kafka). */
+  notFound: number[];
+}
+
+const OUR_HEADER_PREFIX = 'x-opledger-';
+export const REPUBLISHED_FROM_HEADER = 'x-opledger-republished-from';
 
 function toOutgoing(letter: DeadLetter): OutgoingRecord {
   const headers: Record<string, string> = { ...(letter.record?.headers ?? {}) } as Record<string, string>;

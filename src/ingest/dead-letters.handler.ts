@@ -42,6 +42,8 @@ export class ListDeadLettersHandler implements IQueryHandler<ListDeadLettersQuer
         eventId: row.eventId,
         operationId: row.operationId,
         createdAt: canonicalTimeOfDate(row.createdAt),
+        republishedAt: row.republishedAt ? canonicalTimeOfDate(row.republishedAt) : null,
+        republishCount: row.republishCount,
       })),
       nextBeforeId: rows.length > query.limit ? toGlobalPosition(page[page.length - 1].id) : null,
     };

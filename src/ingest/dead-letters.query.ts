@@ -16,6 +16,9 @@ export interface DeadLetterView {
   eventId: string | null;
   operationId: string | null;
   createdAt: string;
+  /** When an operator last re-published it to the main topic, and how often. */
+  republishedAt: string | null;
+  republishCount: number;
 }
 
 /** Newest first; `beforeId` continues a previous page. */

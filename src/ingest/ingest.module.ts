@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { DeadLetterService } from './dead-letter.service';
 import { ListDeadLettersHandler } from './dead-letters.handler';
+import { RepublishDeadLettersHandler } from './republish-dead-letters.handler';
 import { AppendEventsController } from './http/append-events.controller';
 import { DeadLettersController } from './http/dead-letters.controller';
 import { KafkaGateway } from './kafka/kafka-gateway';
@@ -13,6 +14,7 @@ import { KafkaIngestService } from './kafka-ingest.service';
   controllers: [AppendEventsController, DeadLettersController],
   providers: [
     ListDeadLettersHandler,
+    RepublishDeadLettersHandler,
     {
       provide: KafkaGateway,
       inject: [APP_CONFIG],

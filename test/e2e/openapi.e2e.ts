@@ -452,6 +452,18 @@ describe('OpenAPI document', () => {
       expect(rest.body).toMatchObject({ items: [{ payloadEncoding: 'utf8' }], nextCursor: null });
       expect(conforms(await get(`${path}?cursor=abc`, 'admin'), 'get', path).status).toBe(400);
       expect(conforms(await get(path, 'reader'), 'get', path).status).toBe(403);
+
+      const republishPath = '/v1/dead-letters/republish';
+      const kafkaRow = page.body.items.find((d: { channel: string }) => d.channel === 'kafka');
+      const httpRow =
+        rest.body.items.find((d: { channel: string }) => d.channel === 'http') ??
+        page.body.items.find((d: { channel: string }) => d.channel === 'http');
+      const republish = (ids: unknown, role: 'admin' | 'writer' = 'admin') =>
+        service.http().post(republishPath).set(as(role)).send({ ids });
+      const republished = conforms(await republish([kafkaRow.id, httpRow.id]), 'post', republishPath);
+      expect(republished.body).toEqual({ republished: [kafkaRow.id], notFound: [httpRow.id] });
+      expect(conforms(await republish([]), 'post', republishPath).status).toBe(400);
+      expect(conforms(await republish([1], 'writer'), 'post', republishPath).status).toBe(403);
     });
 
     it('POST /v1/operations/{id}/events: 400, 401, 403, 409, 412, 413, 415', async () => {

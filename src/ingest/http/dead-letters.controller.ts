@@ -1,12 +1,25 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { RequireRole } from '../../auth/roles';
 import { API_KEY_SCHEME } from '../../openapi/api-key-scheme';
 import { ApiAuthProblems, ApiProblemResponse, PROBLEM_EXAMPLES } from '../../openapi/decorators';
-import { DeadLetterPageDto } from '../../openapi/schemas/dead-letter.schema';
+import {
+  DeadLetterPageDto,
+  RepublishDeadLettersRequestDto,
+  RepublishDeadLettersResultDto,
+} from '../../openapi/schemas/dead-letter.schema';
+import { RepublishDeadLettersCommand } from '../republish-dead-letters.command';
 import { ListDeadLettersQuery } from '../dead-letters.query';
 
 export class DeadLettersParams {
@@ -37,11 +50,24 @@ export class DeadLettersParams {
   cursor?: string;
 }
 
+export class RepublishDeadLettersBody {
+  @ApiProperty({ type: 'integer', isArray: true, minItems: 1, maxItems: 500, example: [17, 18] })
+  @IsArray({ message: 'ids must be an array of dead-letter ids' })
+  @ArrayMinSize(1, { message: 'ids must name 1 to 500 dead letters' })
+  @ArrayMaxSize(500, { message: 'ids must name 1 to 500 dead letters' })
+  @IsInt({ each: true, message: 'each id must be an integer' })
+  @Min(1, { each: true, message: 'each id must be at least 1' })
+  ids!: number[];
+}
+
 @ApiTags('admin')
 @ApiBearerAuth(API_KEY_SCHEME)
 @Controller('v1/dead-letters')
 export class DeadLettersController {
-  constructor(private readonly queries: QueryBus) {}
+  constructor(
+    private readonly queries: QueryBus,
+    private readonly commands: CommandBus,
+  ) {}
 
   /** Refused inputs with their reasons, newest first. */
   @Get()
@@ -71,5 +97,33 @@ export class DeadLettersController {
       new ListDeadLettersQuery(params.cursor === undefined ? null : Number(params.cursor), params.limit ?? 50),
     );
     return { items: page.items, nextCursor: page.nextBeforeId === null ? null : String(page.nextBeforeId) };
+  }
+
+  /** After fixing what refused them (a limit, a producer bug), send dead letters through ingest again. */
+  @Post('republish')
+  @HttpCode(200)
+  @RequireRole('admin')
+  @ApiOperation({
+    summary: 'Re-publish dead letters',
+    description:
+      'Sends the chosen Kafka dead letters back to the main topic with their original key, value and headers ' +
+      '(plus `x-opledger-republished-from: <id>`). Ingest then treats them like any record: if the cause was ' +
+      'fixed they are stored, else they come back as new dead letters. Role: admin.',
+  })
+  @ApiBody({ type: RepublishDeadLettersRequestDto })
+  @ApiOkResponse({ type: RepublishDeadLettersResultDto, description: 'What was re-published.' })
+  @ApiProblemResponse(400, 'No ids, more than 500, or ids that are not positive integers.', {
+    noIds: {
+      type: 'validation',
+      title: 'Invalid request',
+      status: 400,
+      detail: 'ids must name 1 to 500 dead letters',
+      instance: '/v1/dead-letters/republish',
+      field: 'ids',
+    },
+  })
+  @ApiAuthProblems('admin', '/v1/dead-letters/republish')
+  republish(@Body() body: RepublishDeadLettersBody) {
+    return this.commands.execute(new RepublishDeadLettersCommand(body.ids));
   }
 }

@@ -63,6 +63,18 @@ export class DeadLetterDto {
 
   @ApiProperty({ type: String, format: 'date-time', example: '2026-11-25T16:00:02.000000Z' })
   createdAt!: string;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: null,
+    description: 'When it was last re-published to the main topic (POST /v1/dead-letters/republish).',
+  })
+  republishedAt!: string | null;
+
+  @ApiProperty({ type: 'integer', minimum: 0, example: 0, description: 'How often it was re-published.' })
+  republishCount!: number;
 }
 
 @ClosedSchema('DeadLetterPage', 'Dead letters, newest first.')
@@ -76,4 +88,24 @@ export class DeadLetterPageDto {
     description: 'Pass as `cursor` for the next (older) page; null on the last page.',
   })
   nextCursor!: string | null;
+}
+
+@ClosedSchema('RepublishDeadLettersRequest', 'The dead letters to send back to the main topic.')
+export class RepublishDeadLettersRequestDto {
+  @ApiProperty({ type: 'integer', isArray: true, minItems: 1, maxItems: 500, example: [17, 18] })
+  ids!: number[];
+}
+
+@ClosedSchema('RepublishDeadLettersResult', 'What was re-published.')
+export class RepublishDeadLettersResultDto {
+  @ApiProperty({ type: 'integer', isArray: true, example: [17], description: 'Re-published to the main topic.' })
+  republished!: number[];
+
+  @ApiProperty({
+    type: 'integer',
+    isArray: true,
+    example: [18],
+    description: 'Unknown ids, or inputs that did not come from Kafka (nothing to re-publish).',
+  })
+  notFound!: number[];
 }
