@@ -94,6 +94,8 @@ export class SseWriter {
     await new Promise<void>((resolve) => {
       const done = () => {
         this.response.off('drain', done);
+        const index = this.closeListeners.indexOf(done);
+        if (index >= 0) this.closeListeners.splice(index, 1);
         resolve();
       };
       this.response.on('drain', done);

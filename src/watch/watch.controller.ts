@@ -50,12 +50,6 @@ export function parseLastEventId(header: string | string[] | undefined, what: st
   return Number(value);
 }
 
-/**
- * Live watch over Server-Sent Events. The handlers validate and open the stream (subscribe,
- * first reads) while errors can still leave as problem+json; only then is the reply hijacked
- * and written raw (Fastify reply.raw), which gives the stream backpressure, heartbeat comments
- * and an explicit close on shutdown.
- */
 const SSE_UNAVAILABLE = {
   unavailable: {
     type: 'unavailable',
@@ -67,6 +61,12 @@ const SSE_UNAVAILABLE = {
 };
 const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before reconnecting.', example: '1' } };
 
+/**
+ * Live watch over Server-Sent Events. The handlers validate and open the stream (subscribe,
+ * first reads) while errors can still leave as problem+json; only then is the reply hijacked
+ * and written raw (Fastify reply.raw), which gives the stream backpressure, heartbeat comments
+ * and an explicit close on shutdown.
+ */
 @ApiTags('watch')
 @ApiBearerAuth(API_KEY_SCHEME)
 @Controller('v1')
