@@ -29,16 +29,13 @@ import {
 } from './operation-params';
 import { GetOperationAtQuery } from './queries/get-operation-at.query';
 import { GetOperationEventsQuery } from './queries/get-operation-events.query';
+import { GetOperationDocumentQuery } from './queries/get-operation-document.query';
 import { GetOperationQuery } from './queries/get-operation.query';
 import { ListOperationsQuery } from './queries/list-operations.query';
 import { buildTimeline } from './timeline';
 
 const DEFAULT_EVENTS_PAGE = 100;
 const DEFAULT_LIST_PAGE = 50;
-
-function etagOf(state: OperationState): string {
-  return `"${state.version}"`;
-}
 
 /** True when an If-None-Match header lists the given strong or weak tag (or *). */
 function matchesEtag(header: string | undefined, etag: string): boolean {
@@ -174,7 +171,7 @@ export class OperationsController {
     @Query() params: GetOperationParams,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<OperationState | undefined> {
+  ): Promise<OperationState | string | undefined> {
     const operationId = checkOperationId(id);
     if (params.atVersion !== undefined || params.asOf !== undefined) {
       const past = await this.queries.execute(
@@ -185,14 +182,16 @@ export class OperationsController {
       }
       return past;
     }
-    const state = await this.requireState(operationId);
-    const etag = etagOf(state);
+    const document = await this.queries.execute(new GetOperationDocumentQuery(operationId));
+    if (!document) throw Problems.notFound('Operation', `no events have been recorded for operation "${id}"`);
+    const etag = `"${document.version}"`;
     void reply.header('etag', etag);
     if (matchesEtag(ifNoneMatch, etag)) {
       void reply.status(HttpStatus.NOT_MODIFIED);
       return undefined;
     }
-    return state;
+    void reply.header('content-type', 'application/json; charset=utf-8');
+    return document.json;
   }
 
   @Get(':id/events')

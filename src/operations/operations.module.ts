@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { EventsController } from './events.controller';
 import { OperationsController } from './operations.controller';
 import { GetOperationAtHandler } from './queries/get-operation-at.handler';
+import { GetOperationDocumentHandler } from './queries/get-operation-document.handler';
 import { GetStatsHandler } from './queries/get-stats.handler';
 import { ListOperationsHandler } from './queries/list-operations.handler';
 import { ReadFeedHandler } from './queries/read-feed.handler';
@@ -16,6 +17,7 @@ import { GetOperationHandler } from './queries/get-operation.handler';
   providers: [
     GetOperationHandler,
     GetOperationAtHandler,
+    GetOperationDocumentHandler,
     GetOperationEventsHandler,
     ListOperationsHandler,
     GetStatsHandler,
