@@ -9,9 +9,9 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
   testMatch: ['<rootDir>/test/chaos/**/*.chaos.ts'],
-  // The same real Postgres (plus the fault-injection one) and Kafka broker as the regular suite.
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // The regular suite's Postgres (plus the fault-injection one) and Kafka broker, and a private copy of dist/.
+  globalSetup: '<rootDir>/test/chaos/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/chaos/support/global-teardown.ts',
   // One scenario at a time: each loads both cores, and the crash and restart scenarios time faults.
   maxWorkers: 1,
   testTimeout: 20 * 60_000,

@@ -19,7 +19,13 @@ const LOG_LEVELS: Record<ResolvedConfig['logLevel'], LogLevel[]> = {
 
 /** Builds the application (not listening yet): shared by main.ts and the tests. */
 export async function createApp(config: ResolvedConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.httpBodyLimitBytes, genReqId: requestIdOf });
+  // 'idle': on close, keep-alive connections with no request in flight are closed at once instead of
+  // holding the shutdown until they time out; requests in flight still finish.
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.httpBodyLimitBytes,
+    genReqId: requestIdOf,
+    forceCloseConnections: 'idle',
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: LOG_LEVELS[config.logLevel],
     bufferLogs: true,

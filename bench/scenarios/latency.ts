@@ -40,7 +40,10 @@ export async function latencyScenario({ options, infrastructure, runId }: Scenar
   const phases: PhaseResult[] = [];
   try {
     for (const rate of RATES) {
-      for (const contender of ['ours', 'baseline', 'ceiling'] as const) {
+      const contenders = options.skipBaseline
+        ? (['ours', 'ceiling'] as const)
+        : (['ours', 'baseline', 'ceiling'] as const);
+      for (const contender of contenders) {
         const topic = `bench-latency-${contender}-${rate}-${runId}`;
         await createTopic(infrastructure.brokers, topic);
         const visibleAt = new Map<string, number>();
@@ -136,7 +139,7 @@ export async function latencyScenario({ options, infrastructure, runId }: Scenar
     ]),
   );
   const at = (rate: number, contender: PhaseResult['contender']) =>
-    phases.find((p) => p.rate === rate && p.contender === contender)!;
+    phases.find((p) => p.rate === rate && p.contender === contender) ?? { latencyMs: { p99: NaN } };
   const ratios = Object.fromEntries(
     RATES.map((rate) => [
       `at${rate}`,

@@ -1,30 +1,23 @@
 /**
  * Scenario 4: a full projection rebuild of the ingest scenario's log.
- * Ceiling: reading the same log raw (COPY … TO STDOUT), which any rebuild has
- * to do at least. Baseline: a naive per-operation rebuild.
+ * Ours: `opledger replay`. Ceiling: reading the same log raw
+ * (COPY … TO STDOUT), which any rebuild has to do at least. Baseline: a naive
+ * per-operation rebuild (read one operation's events, fold, write its row).
  */
 import { Client } from 'pg';
 import { naiveRebuild } from '../contenders/naive-rebuild';
+import { runServiceRebuild } from '../contenders/service-rebuild';
 import { copyTo } from '../support/pg-copy';
 import { printTable, round } from '../support/report';
 import { migrate } from '../support/schema';
+import { runSql } from '../support/sql';
 import { loadEventLog } from '../workload/event-log-loader';
+import { verifyOurProjections } from '../workload/verify-projections';
 import { workloadFor } from '../workload/workload';
 import { progress, type ScenarioContext } from './scenario';
 
 const DEFAULT_EVENTS = 1_000_000;
 const QUICK_EVENTS = 50_000;
-
-/**
- * Placeholder for the service's own rebuild (`opledger replay`, src/replay),
- * which is being written now. It fails loudly rather than report a number
- * for something that does not exist yet.
- */
-async function runServiceRebuild(_databaseUrl: string): Promise<{ seconds: number; peakRssMiB: number }> {
-  throw new Error(
-    'rebuild not implemented yet: there is no `opledger replay` command to measure (src/replay is in progress)',
-  );
-}
 
 export async function rebuildScenario({ options, infrastructure, runId }: ScenarioContext) {
   const workload = workloadFor(options.events ?? (options.quick ? QUICK_EVENTS : DEFAULT_EVENTS));
@@ -35,41 +28,62 @@ export async function rebuildScenario({ options, infrastructure, runId }: Scenar
 
   progress('ceiling: COPY (SELECT … FROM operation_events) TO STDOUT');
   const ceiling = await readCeiling(databaseUrl);
+  const ceilingRate = workload.events / ceiling.seconds;
+
+  progress('ours: opledger replay');
+  // A rebuild must produce the projection from the log alone: start from an empty one.
+  await runSql(databaseUrl, 'TRUNCATE operations');
+  const rebuilt = await runServiceRebuild(databaseUrl);
+  const ours = {
+    seconds: round(rebuilt.seconds),
+    eventsPerSecond: round(workload.events / rebuilt.seconds, 0),
+    peakRssMiB: round(rebuilt.peakRssMiB, 1),
+    check: await verifyOurProjections(databaseUrl, workload),
+  };
+
   progress('baseline: naive per-operation rebuild');
   const started = Date.now();
   const naive = await naiveRebuild(databaseUrl);
   const baselineSeconds = (Date.now() - started) / 1000;
+  const baseline = { seconds: round(baselineSeconds), eventsPerSecond: round(naive.events / baselineSeconds, 0) };
 
-  const rows: (string | number | null)[][] = [
-    ['ceiling (raw COPY read)', round(ceiling.seconds), round(workload.events / ceiling.seconds, 0), ceiling.megabytes],
-    ['baseline (naive per-operation)', round(baselineSeconds), round(naive.events / baselineSeconds, 0), null],
-  ];
-  let ours: { seconds: number; eventsPerSecond: number; peakRssMiB: number } | null = null;
-  let failure: Error | null = null;
-  try {
-    const rebuilt = await runServiceRebuild(databaseUrl);
-    ours = { ...rebuilt, eventsPerSecond: round(workload.events / rebuilt.seconds, 0) };
-    rows.unshift(['ours (opledger replay)', round(ours.seconds), ours.eventsPerSecond, null]);
-  } catch (error) {
-    failure = error as Error;
-    rows.unshift(['ours (opledger replay)', 'NOT IMPLEMENTED', null, null]);
-  }
+  const ratios = {
+    oursToCeiling: round(ours.eventsPerSecond / ceilingRate, 3),
+    oursToBaseline: round(ours.eventsPerSecond / baseline.eventsPerSecond, 2),
+  };
   printTable(
     `rebuild: ${workload.events.toLocaleString()} events, ${workload.operations.toLocaleString()} operations`,
-    ['contender', 'seconds', 'events/s', 'MB read'],
-    rows,
+    ['contender', 'seconds', 'events/s', 'vs ceiling', 'wrong states', 'peak RSS MiB'],
+    [
+      [
+        'ours (opledger replay)',
+        ours.seconds,
+        ours.eventsPerSecond,
+        ratios.oursToCeiling,
+        ours.check.wrongState,
+        ours.peakRssMiB,
+      ],
+      ['ceiling (raw COPY read)', round(ceiling.seconds), round(ceilingRate, 0), 1, null, null],
+      [
+        'baseline (naive per-operation)',
+        baseline.seconds,
+        baseline.eventsPerSecond,
+        round(baseline.eventsPerSecond / ceilingRate, 3),
+        null,
+        null,
+      ],
+    ],
   );
-  if (failure) throw failure;
+  console.log(`ours / ceiling = ${ratios.oursToCeiling}  (target >= 0.5)`);
+  if (ours.check.wrongState !== 0 || ours.check.missing !== 0) {
+    throw new Error(`the rebuilt projection differs from the fold: ${JSON.stringify(ours.check)}`);
+  }
   return {
     workload: { operations: workload.operations, events: workload.events },
     ours,
-    ceiling: {
-      seconds: round(ceiling.seconds),
-      eventsPerSecond: round(workload.events / ceiling.seconds, 0),
-      megabytes: ceiling.megabytes,
-    },
-    baseline: { seconds: round(baselineSeconds), eventsPerSecond: round(naive.events / baselineSeconds, 0) },
-    ratios: { oursToCeiling: ours ? round(ours.eventsPerSecond / (workload.events / ceiling.seconds), 3) : null },
+    ceiling: { seconds: round(ceiling.seconds), eventsPerSecond: round(ceilingRate, 0), megabytes: ceiling.megabytes },
+    baseline,
+    ratios,
     targets: { oursToCeilingAtLeast: 0.5, peakRssMiBAtMost: 512 },
   };
 }

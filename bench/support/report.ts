@@ -47,8 +47,13 @@ export interface ScenarioResult {
 export function writeResult(result: ScenarioResult, variant: string | null): string {
   const dir = join(REPO_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${result.scenario}${variant ? `-${variant}` : ''}.json`);
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
-  renameSync(`${file}.tmp`, file);
+  // Partial (tuning) runs end in .tmp, which git ignores: only complete runs are worth keeping.
+  const file = join(
+    dir,
+    `${result.scenario}${variant ? `-${variant}` : ''}.json${variant === 'partial' ? '.tmp' : ''}`,
+  );
+  const staging = `${file}.${process.pid}.tmp`;
+  writeFileSync(staging, `${JSON.stringify(result, null, 2)}\n`);
+  renameSync(staging, file);
   return file;
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Command, Option } from 'commander';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -204,6 +205,9 @@ async function runDemo(options: DemoOptions, interrupt: AbortSignal): Promise<vo
   } finally {
     note('stopping the pipeline, opledger, Kafka and Postgres');
     await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
+    // Every connection left is this process's own fetch keep-alive pool (the summary, the HTTP
+    // publisher); the server would wait a minute for them to time out before it closes.
+    (app.getHttpServer() as Server).closeAllConnections();
     await app.close();
     await infrastructure.stop();
   }

@@ -1,8 +1,8 @@
 import type { Producer } from 'kafkajs';
-import { ServiceProcess } from '../support/service-process';
 import { connectProducer, createTestContext } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
+import { ChaosService } from './support/chaos-service';
 import {
   checkLedger,
   countStoredEvents,
@@ -19,15 +19,21 @@ import {
   type SentLedger,
   sleep,
   SteadyProducer,
+  type WriterControl,
 } from './support/workload';
 
 const { kills, operationsPerRound, httpWriters } = CHAOS_SIZE.crashes;
 
 describe('scenario 2: crashes', () => {
   let producer: Producer | undefined;
-  let service: ServiceProcess | undefined;
+  let service: ChaosService | undefined;
+  let steady: SteadyProducer | undefined;
+  const control: WriterControl = { stopping: false, abandoned: false };
 
   afterAll(async () => {
+    // After a failure the load may still be running: it must not keep the test process alive.
+    control.abandoned = true;
+    await steady?.stop();
     await service?.stop();
     await producer?.disconnect();
   });
@@ -38,11 +44,11 @@ describe('scenario 2: crashes', () => {
     const random = seededRandom(seed);
     const context = await createTestContext();
     // Small batches: many transactions, so a kill is likely to land inside one.
-    service = await ServiceProcess.start(context, { INGEST_BATCH_MAX_EVENTS: '50', KAFKA_SESSION_TIMEOUT_MS: '6000' });
+    service = await ChaosService.start(context, { INGEST_BATCH_MAX_EVENTS: '50', KAFKA_SESSION_TIMEOUT_MS: '6000' });
     producer = await connectProducer();
 
     const ledger: SentLedger = new Map();
-    const steady = new SteadyProducer({
+    const load = new SteadyProducer({
       producer,
       topic: context.topic,
       ledger,
@@ -51,10 +57,10 @@ describe('scenario 2: crashes', () => {
       operationsPerTick: Math.max(1, Math.round(operationsPerRound / 10)),
       tickMs: 100,
     }).start();
+    steady = load;
     const http = emptyHttpStats();
-    let writing = true;
     const writers = Array.from({ length: httpWriters }, (_, i) =>
-      runHttpWriter(service!.url, `crash-http${i}`, ledger, seededRandom(seed + 2 + i), http, () => !writing),
+      runHttpWriter(service!.url, `crash-http${i}`, ledger, seededRandom(seed + 2 + i), http, control),
     );
 
     const killMoments: { storedAtKill: number; backlogAtKill: number; downMs: number }[] = [];
@@ -71,7 +77,7 @@ describe('scenario 2: crashes', () => {
       const killedAt = Date.now();
       killMoments.push({
         storedAtKill,
-        backlogAtKill: steady.acknowledgedEvents - storedAtKill,
+        backlogAtKill: load.acknowledgedEvents - storedAtKill,
         downMs: 0,
       });
       await service.launch();
@@ -83,7 +89,7 @@ describe('scenario 2: crashes', () => {
       'ingest progress after the last restart',
       async () => (await countStoredEvents(context.databaseUrl)) > afterLast,
     );
-    writing = false;
+    control.stopping = true;
     await Promise.all([steady.stop(), ...writers]);
 
     const distinct = distinctEventCount(ledger);
@@ -95,11 +101,11 @@ describe('scenario 2: crashes', () => {
       scenario: 'crashes',
       order: 2,
       title: 'Crashes: SIGKILL during ingest, restart',
-      sizeDescription: `${kills} SIGKILLs, Kafka + ${httpWriters} HTTP writers`,
+      sizeDescription: `${kills} SIGKILLs, ${ledger.size.toLocaleString('en')} operations over Kafka and ${httpWriters} HTTP writers`,
       seed,
       durationMs: Date.now() - startedAt,
       columns: {
-        eventsSent: steady.acknowledgedEvents + http.requests - http.connectionRetries - http.unavailableRetries,
+        eventsSent: load.acknowledgedEvents + http.requests - http.connectionRetries - http.unavailableRetries,
         distinctEvents: figures.distinctEvents,
         stored: figures.stored,
         duplicated: figures.duplicated,
@@ -116,11 +122,11 @@ describe('scenario 2: crashes', () => {
         httpRetriesWhileDown: http.connectionRetries,
         http503Retries: http.unavailableRetries,
         httpFailures: http.failures.length,
-        producerFailures: steady.failures.length,
+        producerFailures: load.failures.length,
       },
     });
 
-    expect(steady.failures).toEqual([]);
+    expect(load.failures).toEqual([]);
     expect(http.failures).toEqual([]);
     expectLedgerIntact(figures);
     if (timeout) throw timeout;

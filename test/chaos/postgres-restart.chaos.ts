@@ -5,11 +5,11 @@ import {
   stopPostgresServer,
   waitForPostgres,
 } from '../../src/local-infra/local-postgres';
-import { ServiceProcess } from '../support/service-process';
 import { connectProducer, type TestContext, uniqueName } from '../support/test-app';
 import { faultPostgres } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
+import { ChaosService } from './support/chaos-service';
 import {
   checkLedger,
   countStoredEvents,
@@ -19,16 +19,28 @@ import {
   waitForStoredCount,
 } from './support/ledger-check';
 import { writeResult } from './support/results';
-import { emptyHttpStats, runHttpWriter, seededRandom, type SentLedger, SteadyProducer } from './support/workload';
+import {
+  emptyHttpStats,
+  runHttpWriter,
+  seededRandom,
+  type SentLedger,
+  SteadyProducer,
+  type WriterControl,
+} from './support/workload';
 
 const { operations } = CHAOS_SIZE.postgresRestart;
 
 describe('scenario 3: Postgres restart mid-ingest', () => {
   let producer: Producer | undefined;
-  let service: ServiceProcess | undefined;
+  let service: ChaosService | undefined;
   let postgresStopped = false;
+  let steady: SteadyProducer | undefined;
+  const control: WriterControl = { stopping: false, abandoned: false };
 
   afterAll(async () => {
+    // After a failure the load may still be running: it must not keep the test process alive.
+    control.abandoned = true;
+    await steady?.stop();
     // Leave the shared fault-injection server running, as global teardown expects.
     if (postgresStopped) spawnPostgresServer(faultPostgres().command);
     await service?.stop();
@@ -48,7 +60,7 @@ describe('scenario 3: Postgres restart mid-ingest', () => {
       topic: uniqueName('ops'),
       groupId: uniqueName('group'),
     };
-    service = await ServiceProcess.start(context, {
+    service = await ChaosService.start(context, {
       INGEST_RETRY_MAX_BACKOFF_MS: '500',
       INGEST_BATCH_MAX_EVENTS: '50',
     });
@@ -56,7 +68,7 @@ describe('scenario 3: Postgres restart mid-ingest', () => {
 
     const ledger: SentLedger = new Map();
     // Paced so that about a third of the operations is sent before, during and after the outage.
-    const steady = new SteadyProducer({
+    const load = new SteadyProducer({
       producer,
       topic: context.topic,
       ledger,
@@ -65,9 +77,9 @@ describe('scenario 3: Postgres restart mid-ingest', () => {
       operationsPerTick: Math.max(1, Math.round(operations / 150)),
       tickMs: 100,
     }).start();
+    steady = load;
     const http = emptyHttpStats();
-    let writing = true;
-    const writer = runHttpWriter(service.url, 'pg-http', ledger, seededRandom(seed + 1), http, () => !writing);
+    const writer = runHttpWriter(service.url, 'pg-http', ledger, seededRandom(seed + 1), http, control);
     const kafkaOperations = () => [...ledger.keys()].filter((id) => id.startsWith('pg-kafka')).length;
 
     await waitFor('a third of the operations sent', () => kafkaOperations() >= operations / 3, { timeoutMs: 120_000 });
@@ -94,7 +106,7 @@ describe('scenario 3: Postgres restart mid-ingest', () => {
     await waitFor('readiness back up', async () => (await service!.ready()).status === 200, { timeoutMs: 120_000 });
     const readyAgainAfterMs = Date.now() - postgresBackAt;
     await waitFor('every operation sent', () => kafkaOperations() >= operations, { timeoutMs: 120_000 });
-    writing = false;
+    control.stopping = true;
     await Promise.all([steady.stop(), writer]);
 
     const timeout = await waitForStoredCount(context.databaseUrl, distinctEventCount(ledger), 180_000);
@@ -103,11 +115,11 @@ describe('scenario 3: Postgres restart mid-ingest', () => {
       scenario: 'postgres-restart',
       order: 3,
       title: 'Postgres stopped and restarted mid-ingest',
-      sizeDescription: `${operations.toLocaleString('en')} Kafka operations + 1 HTTP writer`,
+      sizeDescription: `${ledger.size.toLocaleString('en')} operations (${operations} over Kafka, the rest over HTTP)`,
       seed,
       durationMs: Date.now() - startedAt,
       columns: {
-        eventsSent: steady.acknowledgedEvents + http.requests - http.unavailableRetries - http.connectionRetries,
+        eventsSent: load.acknowledgedEvents + http.requests - http.unavailableRetries - http.connectionRetries,
         distinctEvents: figures.distinctEvents,
         stored: figures.stored,
         duplicated: figures.duplicated,
@@ -127,7 +139,7 @@ describe('scenario 3: Postgres restart mid-ingest', () => {
     });
 
     expect(http.failures).toEqual([]);
-    expect(steady.failures).toEqual([]);
+    expect(load.failures).toEqual([]);
     expectLedgerIntact(figures);
     if (timeout) throw timeout;
     expect(operationsSentDuringOutage).toBeGreaterThan(0);

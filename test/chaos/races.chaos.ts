@@ -1,11 +1,11 @@
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { BaselineTracker } from '../support/baseline-tracker';
 import { referenceState } from '../support/reference-fold';
-import { ServiceProcess } from '../support/service-process';
 import { createTestContext, createTestDatabase, uniqueName } from '../support/test-app';
 import { testInfrastructure } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
+import { ChaosService } from './support/chaos-service';
 import { checkLedger, expectLedgerIntact, ledgerFigures, waitForStoredCount } from './support/ledger-check';
 import { writeResult } from './support/results';
 import {
@@ -39,7 +39,7 @@ describe('scenario 1: races', () => {
     const seed = chaosSeed();
     const random = seededRandom(seed);
     const context = await createTestContext();
-    const service = await ServiceProcess.start(context);
+    const service = await ChaosService.start(context);
     cleanups.push(() => service.stop());
     const baseline = await BaselineTracker.start(
       await createTestDatabase(),

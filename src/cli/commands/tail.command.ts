@@ -26,7 +26,10 @@ export function registerTailCommand(program: Command): void {
       .description('follow new events live: of every operation, or of one (then also its state after each change)')
       .argument('[id]', 'follow only this operation')
       .addOption(
-        new Option('--after <position>', 'start after this global position (feed) or version (one operation); default: from now')
+        new Option(
+          '--after <position>',
+          'start after this global position (feed) or version (one operation); default: from now',
+        )
           .argParser(integerArgument('--after', 0))
           .conflicts('fromStart'),
       )

@@ -208,7 +208,11 @@ export async function appendOverHttp(
   baseUrl: string,
   event: ChaosEvent,
   stats: HttpAppendStats,
-  { deadlineMs = 120_000, headers = {} as Record<string, string> } = {},
+  {
+    deadlineMs = 120_000,
+    headers = {} as Record<string, string>,
+    abandoned = () => false,
+  }: { deadlineMs?: number; headers?: Record<string, string>; abandoned?: () => boolean } = {},
 ): Promise<boolean> {
   const deadline = Date.now() + deadlineMs;
   for (let attempt = 0; ; attempt += 1) {
@@ -221,7 +225,7 @@ export async function appendOverHttp(
         body: JSON.stringify(event),
       });
     } catch (error) {
-      if (Date.now() > deadline) {
+      if (Date.now() > deadline || abandoned()) {
         stats.failures.push(`${event.id}: unreachable until the deadline (${String(error)})`);
         return false;
       }
@@ -231,7 +235,7 @@ export async function appendOverHttp(
     }
     const body = await response.text();
     if (response.status === 200 || response.status === 201) return true;
-    if (response.status === 503 && Date.now() < deadline) {
+    if (response.status === 503 && Date.now() < deadline && !abandoned()) {
       stats.unavailableRetries += 1;
       await sleep(Math.min(50 * 2 ** Math.min(attempt, 4), 500));
       continue;
@@ -341,9 +345,15 @@ export class SteadyProducer {
   }
 }
 
+/** Tells HTTP writers to finish the operation in hand and stop, or (cleanup after a failure) to give up at once. */
+export interface WriterControl {
+  stopping: boolean;
+  abandoned: boolean;
+}
+
 /**
  * An HTTP producer: new operations one after another, each operation's events
- * POSTed one at a time in shuffled order, until `shouldStop` says so.
+ * POSTed one at a time in shuffled order, until told to stop.
  */
 export async function runHttpWriter(
   baseUrl: string,
@@ -351,10 +361,13 @@ export async function runHttpWriter(
   ledger: SentLedger,
   random: Random,
   stats: HttpAppendStats,
-  shouldStop: () => boolean,
+  control: WriterControl,
 ): Promise<void> {
-  while (!shouldStop()) {
+  while (!control.stopping && !control.abandoned) {
     const history = shuffle(random, generateOperations(prefix, 1, random, ledger));
-    for (const { event } of history) await appendOverHttp(baseUrl, event, stats);
+    for (const { event } of history) {
+      if (control.abandoned) return;
+      await appendOverHttp(baseUrl, event, stats, { abandoned: () => control.abandoned });
+    }
   }
 }
