@@ -69,6 +69,13 @@ export interface DeadLetter {
   eventId: string | null;
   operationId: string | null;
   createdAt: string;
+  republishedAt: string | null;
+  republishCount: number;
+}
+
+export interface RepublishResult {
+  republished: number[];
+  notFound: number[];
 }
 
 export interface DeadLetterPage {

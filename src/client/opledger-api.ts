@@ -8,6 +8,7 @@ import type {
   OperationState,
   OperationStats,
   OperationTimeline,
+  RepublishResult,
 } from './api-types';
 import { HttpConnection, type HttpConnectionOptions } from './http-connection';
 import { OpledgerApiError } from './http-errors';
@@ -76,6 +77,15 @@ export class OpledgerApi {
 
   deadLetters(page: { limit?: number; cursor?: string } = {}): Promise<DeadLetterPage> {
     return this.connection.get('/v1/dead-letters', page);
+  }
+
+  /** Sends chosen dead letters back to the main topic (role admin). */
+  async republishDeadLetters(ids: number[]): Promise<RepublishResult> {
+    const response = await this.connection.request<RepublishResult>('POST', '/v1/dead-letters/republish', {
+      body: JSON.stringify({ ids }),
+      headers: { 'content-type': 'application/json' },
+    });
+    return response.body;
   }
 
   /** True when /health/ready answers 200 (Postgres reachable, Kafka consumer in its group). */

@@ -201,6 +201,18 @@ describe('the opledger CLI against a running service', () => {
     expect(listing).toMatch(/invalid_json\s+kafka\s+\S+\/\d+@\d+\s+cli-dl\s+the value is not valid JSON/);
     const page = JSON.parse((await cli(['dead-letters', '--key', ADMIN, '--json'])).stdout);
     expect(page.items[0]).toMatchObject({ reason: 'invalid_json', key: 'cli-dl', payload: 'this is not json' });
+
+    // Re-published unchanged, the record is refused again: a second dead letter, the first one marked.
+    const id = String(page.items[0].id);
+    const republished = await cli(['dead-letters', 'republish', id, '999999', '--key', ADMIN]);
+    expect(republished).toMatchObject({ code: 0, stderr: '' });
+    expect(republished.stdout).toBe(`re-published: ${id}\nnot found (or not from Kafka): 999999\n`);
+    await waitFor('the re-published record to be refused again', async () => {
+      const again = JSON.parse((await cli(['dead-letters', '--key', ADMIN, '--json'])).stdout);
+      return again.items.filter((d: { key: string }) => d.key === 'cli-dl').length === 2;
+    });
+    const after = JSON.parse((await cli(['dead-letters', '--key', ADMIN, '--json'])).stdout);
+    expect(after.items.find((d: { id: number }) => String(d.id) === id)).toMatchObject({ republishCount: 1 });
   });
 
   it('fails with a clear message and exit code 1 on 401, 403, 404 and an unreachable service', async () => {

@@ -18,6 +18,29 @@ export function registerDeadLettersCommand(program: Command): void {
       print(await api.deadLetters({ limit: options.limit, cursor: options.cursor }), renderDeadLetters);
     });
   });
+
+  const deadLetters = program.commands.find((command) => command.name() === 'dead-letters')!;
+  withRemoteOptions(
+    deadLetters
+      .command('republish')
+      .description('send dead letters back to the main topic once their cause is fixed (needs an admin key)')
+      .argument('<ids...>', 'dead-letter ids, as listed by `opledger dead-letters`', collectIds),
+  ).action(async (ids: number[], _options: RemoteOptions, command: Command) => {
+    // --url/--key/--json may sit after the ids, where commander hands them to the parent command.
+    const options = command.optsWithGlobals<RemoteOptions>();
+    await runRemote(options, async ({ api, print }) => {
+      print(await api.republishDeadLetters(ids), (result) =>
+        [
+          `re-published: ${result.republished.length === 0 ? '(none)' : result.republished.join(' ')}`,
+          ...(result.notFound.length > 0 ? [`not found (or not from Kafka): ${result.notFound.join(' ')}`] : []),
+        ].join('\n'),
+      );
+    });
+  });
+}
+
+function collectIds(value: string, previous: number[] = []): number[] {
+  return [...previous, integerArgument('id', 1, Number.MAX_SAFE_INTEGER)(value)];
 }
 
 function renderDeadLetters(page: DeadLetterPage): string {
