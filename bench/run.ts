@@ -10,7 +10,7 @@ import { parseArgs, type ScenarioName } from './support/cli';
 import { startInfrastructure } from './support/infrastructure';
 import { machineFacts } from './support/machine';
 import { writeResult } from './support/report';
-import { buildService } from './support/service-process';
+import { buildService, serviceDist } from './support/service-process';
 import { apiScenario } from './scenarios/api';
 import { ingestScenario } from './scenarios/ingest';
 import { latencyScenario } from './scenarios/latency';
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     progress('building the service (npm run build)');
     buildService();
   }
+  serviceDist();
   const infrastructure = await startInfrastructure();
   const stopOnSignal = () => void infrastructure.stop().finally(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);

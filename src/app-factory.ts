@@ -5,6 +5,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { ResolvedConfig } from './config/app-config';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
+import { clientErrorHandler, frameworkErrors } from './common/framework-errors';
 import { requestIdOf } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { MetricsService } from './metrics/metrics.service';
@@ -25,6 +26,10 @@ export async function createApp(config: ResolvedConfig): Promise<NestFastifyAppl
     bodyLimit: config.httpBodyLimitBytes,
     genReqId: requestIdOf,
     forceCloseConnections: 'idle',
+    // Operation ids may be 200 characters (and percent-encoding makes them longer in the URL).
+    routerOptions: { maxParamLength: 1000 },
+    frameworkErrors,
+    clientErrorHandler,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: LOG_LEVELS[config.logLevel],

@@ -2,23 +2,22 @@
  * Ours: the service's own full rebuild, `opledger replay` (dist/cli/opledger.js),
  * run as its own process so that its peak RSS can be read like the service's.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readProcessMemory } from '../support/process-memory';
-import { REPO_ROOT } from '../support/service-process';
+import { serviceDist, spawnFromBuild } from '../support/service-process';
 
-const CLI = join(REPO_ROOT, 'dist', 'cli', 'opledger.js');
+const CLI = join('cli', 'opledger.js');
 
 export async function runServiceRebuild(databaseUrl: string): Promise<{ seconds: number; peakRssMiB: number }> {
-  if (!existsSync(CLI)) {
-    throw new Error(`rebuild not implemented yet: ${CLI} (the \`opledger replay\` command) does not exist`);
+  if (!existsSync(join(serviceDist(), CLI))) {
+    throw new Error(`rebuild not implemented yet: dist/${CLI} (the \`opledger replay\` command) does not exist`);
   }
   const started = Date.now();
-  const child = spawn(process.execPath, [CLI, 'replay'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const child = spawnFromBuild(CLI, ['replay'], {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   });
   let peak = 0;
   const sampler = setInterval(() => {

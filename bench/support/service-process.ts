@@ -1,4 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../../src/local-infra/free-port';
 import { readProcessMemory } from './process-memory';
@@ -24,10 +26,59 @@ export interface ServiceOptions {
   waitForReady?: boolean;
 }
 
-/** `npm run build`, so that dist/main.js is the code in the checkout. */
+/** `npm run build`, so that dist/ is the code in the checkout. */
 export function buildService(): void {
   const result = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
   if (result.status !== 0) throw new Error(`npm run build failed (${result.status ?? result.signal})`);
+}
+
+let snapshot: string | null = null;
+
+/**
+ * The build the benchmark runs: a private copy of dist/, taken once per run,
+ * so that a rebuild of the checkout during a long run (tests build too) can
+ * neither break a service start nor mix two versions into one result.
+ * BENCH_SERVICE_DIST runs another build instead (an A/B comparison of two versions).
+ */
+export function serviceDist(): string {
+  if (process.env.BENCH_SERVICE_DIST) return process.env.BENCH_SERVICE_DIST;
+  if (!snapshot) {
+    const copy = mkdtempSync(join(tmpdir(), 'opledger-bench-dist-'));
+    process.once('exit', () => rmSync(copy, { recursive: true, force: true }));
+    // Someone else's `nest build` empties dist/ and refills it; copy again until the copy is whole.
+    for (let attempt = 0; !isCompleteBuild(copy); attempt += 1) {
+      if (attempt === 30) throw new Error(`dist/ stayed incomplete: run npm run build`);
+      if (attempt > 0) spawnSync('sleep', ['2']);
+      rmSync(copy, { recursive: true, force: true });
+      try {
+        cpSync(join(REPO_ROOT, 'dist'), copy, { recursive: true });
+      } catch {
+        // dist/ changed under the copy: try again
+      }
+    }
+    snapshot = copy;
+  }
+  return snapshot;
+}
+
+/** The copy has both entry points, and dist/ itself has not changed for a few seconds (no build running). */
+function isCompleteBuild(copy: string): boolean {
+  try {
+    const quietMs = Date.now() - statSync(join(REPO_ROOT, 'dist')).mtimeMs;
+    return existsSync(join(copy, 'main.js')) && existsSync(join(copy, 'cli', 'opledger.js')) && quietMs > 3000;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a file of the build; node_modules is found through NODE_PATH, as the copy lives outside the checkout. */
+export function spawnFromBuild(file: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return spawn(process.execPath, [...nodeArgs, join(serviceDist(), file), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...env, NODE_PATH: join(REPO_ROOT, 'node_modules') },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
 }
 
 /**
@@ -49,14 +100,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     ...options.env,
   };
-  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  // BENCH_SERVICE_ENTRY runs another build of the service (an A/B comparison of two versions).
-  const entry = process.env.BENCH_SERVICE_ENTRY ?? join(REPO_ROOT, 'dist', 'main.js');
-  const child = spawn(process.execPath, [...nodeArgs, entry], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = spawnFromBuild('main.js', [], env);
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not spawn the service');
   let peak = 0;

@@ -8,7 +8,6 @@ import { AppendEventsCommand } from '../event-store/commands/append-events.comma
 import type { AppendOutcome } from '../event-store/event-store.service';
 import { isTransientDatabaseError } from '../event-store/transient-errors';
 import { MetricsService } from '../metrics/metrics.service';
-import { AppendCoalescer } from './append-coalescer';
 import { DeadLetter } from './dead-letter';
 import { DeadLetterService } from './dead-letter.service';
 import { IncomingBatch, KafkaGateway } from './kafka/kafka-gateway';
@@ -30,17 +29,15 @@ export interface IngestStatus {
 }
 
 /**
- * Consumes the operation-events topic: each bounded chunk of a fetched batch is
- * appended in one transaction (shared with the chunks of other partitions
- * processed at the same time, see AppendCoalescer); the offset is committed
- * only after it (and the dead letters of that chunk) are durable.
+ * Consumes the operation-events topic: each bounded chunk of a fetched batch
+ * becomes one append transaction; the offset is committed only after it (and
+ * the dead letters of that chunk) are durable.
  */
 @Injectable()
 export class KafkaIngestService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('KafkaIngest');
   private running = false;
   private retryingSince: Date | null = null;
-  private readonly appends: AppendCoalescer;
 
   constructor(
     private readonly kafka: KafkaGateway,
@@ -48,10 +45,7 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
     private readonly deadLetters: DeadLetterService,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
-  ) {
-    // Two transactions in flight: one prepares (locks rows, folds) while the other holds the append-order lock.
-    this.appends = new AppendCoalescer((events) => this.appendOrIsolate(events), config.ingestBatchMaxEvents, 2);
-  }
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.ingestEnabled) return;
@@ -113,7 +107,7 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
       }
     }
 
-    const outcomes = await this.withRetry(batch, () => this.appends.submit(events));
+    const outcomes = await this.withRetry(batch, () => this.appendOrIsolate(events));
     outcomes.forEach((outcome, index) => {
       if (outcome.status === 'rejected') {
         letters.push({

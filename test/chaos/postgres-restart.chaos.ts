@@ -87,11 +87,18 @@ describe('scenario 3: Postgres restart mid-ingest', () => {
     const stoppedAt = Date.now();
     await stopPostgresServer(command.clusterDir);
     postgresStopped = true;
-    await waitFor('readiness to report the database down', async () => {
+    let lastReadiness = '';
+    const down = await waitFor('readiness to report the database down', async () => {
       const ready = await service!.ready();
-      // Either shape of the readiness body (checks or details) names the database as down.
-      return ready.status === 503 && /"database":\{"status":"down"/.test(JSON.stringify(ready.body));
-    });
+      lastReadiness = `${ready.status} ${JSON.stringify(ready.body)}`;
+      // Either shape of the readiness body (terminus `details` or the older `checks`) names the database as down.
+      const body = ready.body as Partial<Record<'details' | 'checks', { database?: { status?: string } }>>;
+      return ready.status === 503 && (body.details ?? body.checks)?.database?.status === 'down';
+    }).then(
+      () => null,
+      (error: unknown) => new Error(`${String(error)}; last readiness answer: ${lastReadiness}`),
+    );
+    if (down) throw down;
     const notReadyAfterMs = Date.now() - stoppedAt;
     const sentBeforeOutage = kafkaOperations();
     await waitFor('two thirds of the operations sent', () => kafkaOperations() >= (2 * operations) / 3, {

@@ -17,10 +17,14 @@ const number = (value: number | null | undefined) =>
 
 function otherFigures(result: ScenarioResult): string {
   const skip = new Set(['distinctEvents', 'stored', 'operations', 'duplicated', 'lost']);
-  return Object.entries(result.figures)
-    .filter(([name]) => !skip.has(name))
-    .map(([name, value]) => `${name} ${typeof value === 'number' ? value.toLocaleString('en') : String(value)}`)
-    .join('; ');
+  return (
+    Object.entries(result.figures)
+      // Examples of failures stay in the JSON files: long request descriptions would swamp the table.
+      .filter(([name]) => !skip.has(name) && !name.startsWith('example'))
+      .map(([name, value]) => `${name} ${typeof value === 'number' ? value.toLocaleString('en') : String(value)}`)
+      .join('; ')
+      .replaceAll('|', '\\|')
+  );
 }
 
 export function renderTable(results: ScenarioResult[]): string {

@@ -135,7 +135,7 @@ export class KafkaGateway {
   }
 
   private toIncomingBatch(consumer: Consumer, payload: EachBatchPayload): IncomingBatch {
-    const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
+    const { batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary } = payload;
     return {
       topic: batch.topic,
       partition: batch.partition,
@@ -151,9 +151,16 @@ export class KafkaGateway {
       heartbeat,
       commitThrough: async (lastOffset: string) => {
         resolveOffset(lastOffset);
-        await consumer.commitOffsets([
-          { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
-        ]);
+        // Through the batch payload, not consumer.commitOffsets(): kafkajs drops the latter once the
+        // consumer is stopping, which would leave the batch finished during a graceful shutdown uncommitted.
+        await commitOffsetsIfNecessary({
+          topics: [
+            {
+              topic: batch.topic,
+              partitions: [{ partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() }],
+            },
+          ],
+        });
       },
     };
   }

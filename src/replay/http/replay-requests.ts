@@ -5,6 +5,8 @@ export class ReplayJobParams {
   @Type(() => Number)
   @IsInt({ message: 'jobId must be an integer' })
   @Min(1, { message: 'jobId must be at least 1' })
+  // replay_jobs.id is a bigint, but anything past 2^53 is no job this service created.
+  @Max(Number.MAX_SAFE_INTEGER, { message: 'jobId is not a known job id' })
   jobId!: number;
 }
 
