@@ -32,6 +32,8 @@ export interface Route {
   needs: 'public' | 'reader' | 'writer' | 'admin';
   stream?: boolean;
   body?: () => unknown;
+  /** Of the body; CloudEvents unless said otherwise. */
+  contentType?: string;
   /** Statuses that mean the call was let through and succeeded; 200 and 201 unless said otherwise. */
   success?: number[];
 }
@@ -56,6 +58,16 @@ export const ROUTES: Route[] = [
     body: () => cloudEvent('auth-1', 'x.noted'),
   },
   { method: 'GET', path: '/v1/dead-letters', needs: 'admin' },
+  {
+    method: 'POST',
+    path: '/v1/dead-letters/republish',
+    needs: 'admin',
+    body: () => ({ ids: [999_999] }),
+    contentType: 'application/json',
+  },
+  { method: 'GET', path: '/v1/admin/projections', needs: 'admin' },
+  { method: 'GET', path: '/metrics', needs: 'reader' },
+  { method: 'GET', path: '/docs-json', needs: 'public' },
 ];
 
 export function allowed(route: Route, caller: Caller): boolean {
@@ -74,7 +86,7 @@ export function callRoute(port: number, route: Route, caller: Caller): Promise<R
   const authorization = authorizationOf(caller);
   if (authorization) headers.authorization = authorization;
   const body = route.body ? JSON.stringify(route.body()) : undefined;
-  if (body) headers['content-type'] = 'application/cloudevents+json';
+  if (body) headers['content-type'] = route.contentType ?? 'application/cloudevents+json';
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, method: route.method, path: route.path, headers }, (res) => {
       resolve({
