@@ -16,5 +16,9 @@ export function readProcessMemory(pid: number): ProcessMemory | null {
     return null;
   }
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssMiB: kib('VmRSS') / 1024, peakRssMiB: kib('VmHWM') / 1024 };
+  const rss = kib('VmRSS');
+  const peak = kib('VmHWM');
+  // An exited process not yet reaped (a zombie) has a status file without memory lines.
+  if (Number.isNaN(rss) || Number.isNaN(peak)) return null;
+  return { rssMiB: rss / 1024, peakRssMiB: peak / 1024 };
 }

@@ -11,11 +11,11 @@ import {
 import { cloudEvent, createTestContext } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 import { chaosSeed } from './support/chaos-size';
-import { ChaosService } from './support/chaos-service';
+import { ServiceProcess } from '../support/service-process';
 import { writeResult } from './support/results';
 
 describe('scenario 7: authentication matrix against the service process', () => {
-  let service: ChaosService | undefined;
+  let service: ServiceProcess | undefined;
 
   afterAll(async () => {
     await service?.stop();
@@ -24,7 +24,7 @@ describe('scenario 7: authentication matrix against the service process', () => 
   it('lets exactly the allowed (route, caller) combinations through', async () => {
     const startedAt = Date.now();
     const seed = chaosSeed();
-    service = await ChaosService.start(await createTestContext(), { API_KEYS: API_KEYS_ENV });
+    service = await ServiceProcess.start(await createTestContext(), { API_KEYS: API_KEYS_ENV });
     const admin = { authorization: authorizationOf('admin')! };
     const created = await fetch(`${service.url}/v1/operations/auth-1/events`, {
       method: 'POST',

@@ -7,7 +7,7 @@ import { type LocalKafka, startLocalKafka } from '../../src/local-infra/local-ka
 import { createTestContext, uniqueName } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
-import { ChaosService } from './support/chaos-service';
+import { ServiceProcess } from '../support/service-process';
 import {
   checkLedger,
   countStoredEvents,
@@ -25,7 +25,7 @@ describe('scenario 4: Kafka broker restart mid-ingest', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'opledger-chaos-broker-'));
   let broker: LocalKafka | undefined;
   let producer: Producer | undefined;
-  let service: ChaosService | undefined;
+  let service: ServiceProcess | undefined;
   let steady: SteadyProducer | undefined;
 
   afterAll(async () => {
@@ -44,7 +44,7 @@ describe('scenario 4: Kafka broker restart mid-ingest', () => {
     const port = await findFreePort();
     broker = await startLocalKafka({ dataDir, port });
     const context = await createTestContext();
-    service = await ChaosService.start(context, { KAFKA_BROKERS: broker.brokers, INGEST_BATCH_MAX_EVENTS: '50' });
+    service = await ServiceProcess.start(context, { KAFKA_BROKERS: broker.brokers, INGEST_BATCH_MAX_EVENTS: '50' });
     const kafka = new Kafka({ clientId: uniqueName('chaos'), brokers: [broker.brokers], logLevel: logLevel.NOTHING });
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();

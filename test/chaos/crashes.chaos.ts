@@ -2,7 +2,7 @@ import type { Producer } from 'kafkajs';
 import { connectProducer, createTestContext } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
-import { ChaosService } from './support/chaos-service';
+import { ServiceProcess } from '../support/service-process';
 import {
   checkLedger,
   countStoredEvents,
@@ -26,7 +26,7 @@ const { kills, operationsPerRound, httpWriters } = CHAOS_SIZE.crashes;
 
 describe('scenario 2: crashes', () => {
   let producer: Producer | undefined;
-  let service: ChaosService | undefined;
+  let service: ServiceProcess | undefined;
   let steady: SteadyProducer | undefined;
   const control: WriterControl = { stopping: false, abandoned: false };
 
@@ -44,7 +44,7 @@ describe('scenario 2: crashes', () => {
     const random = seededRandom(seed);
     const context = await createTestContext();
     // Small batches: many transactions, so a kill is likely to land inside one.
-    service = await ChaosService.start(context, { INGEST_BATCH_MAX_EVENTS: '50', KAFKA_SESSION_TIMEOUT_MS: '6000' });
+    service = await ServiceProcess.start(context, { INGEST_BATCH_MAX_EVENTS: '50', KAFKA_SESSION_TIMEOUT_MS: '6000' });
     producer = await connectProducer();
 
     const ledger: SentLedger = new Map();

@@ -3,7 +3,7 @@ import { connectProducer, createTestContext, queryDatabase, uniqueName } from '.
 import { testInfrastructure } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
-import { ChaosService } from './support/chaos-service';
+import { ServiceProcess } from '../support/service-process';
 import {
   checkLedger,
   countStoredEvents,
@@ -29,7 +29,7 @@ interface ShutdownCheck {
 
 describe('scenario 8: graceful shutdown', () => {
   let producer: Producer | undefined;
-  let service: ChaosService | undefined;
+  let service: ServiceProcess | undefined;
   let steady: SteadyProducer | undefined;
 
   afterAll(async () => {
@@ -44,7 +44,7 @@ describe('scenario 8: graceful shutdown', () => {
     const seed = chaosSeed();
     const random = seededRandom(seed);
     const context = await createTestContext();
-    service = await ChaosService.start(context, { INGEST_BATCH_MAX_EVENTS: '50' });
+    service = await ServiceProcess.start(context, { INGEST_BATCH_MAX_EVENTS: '50' });
     producer = await connectProducer();
     const admin = new Kafka({
       clientId: uniqueName('offsets'),

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { API_KEYS_ENV, authorizationOf, KEYS } from '../support/route-table';
 import { cloudEvent, createTestContext } from '../support/test-app';
 import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
-import { ChaosService } from './support/chaos-service';
+import { ServiceProcess } from '../support/service-process';
 import { writeResult } from './support/results';
 
 const { requests } = CHAOS_SIZE.httpFuzz;
@@ -243,7 +243,7 @@ function describeRequest(request: FuzzRequest): string {
 }
 
 describe('scenario 6: HTTP fuzzing', () => {
-  let service: ChaosService | undefined;
+  let service: ServiceProcess | undefined;
 
   afterAll(async () => {
     await service?.stop();
@@ -252,7 +252,7 @@ describe('scenario 6: HTTP fuzzing', () => {
   it(`answers ${requests.toLocaleString('en')} generated requests without a 5xx, every error as problem+json`, async () => {
     const startedAt = Date.now();
     const seed = chaosSeed();
-    service = await ChaosService.start(await createTestContext(), {
+    service = await ServiceProcess.start(await createTestContext(), {
       API_KEYS: API_KEYS_ENV,
       HTTP_BODY_LIMIT_BYTES: String(BODY_LIMIT),
       MAX_EVENT_DATA_BYTES: '4096',

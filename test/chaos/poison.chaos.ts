@@ -4,7 +4,7 @@ import { connectProducer, createTestContext, queryDatabase, uniqueName } from '.
 import { testInfrastructure } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
-import { ChaosService } from './support/chaos-service';
+import { ServiceProcess } from '../support/service-process';
 import { checkLedger, expectLedgerIntact, ledgerFigures, waitForStoredCount } from './support/ledger-check';
 import { writeResult } from './support/results';
 import {
@@ -144,7 +144,7 @@ function poisonRecord(random: Random, subject: string): PoisonRecord {
 
 describe('scenario 5: poison input on Kafka', () => {
   let producer: Producer | undefined;
-  let service: ChaosService | undefined;
+  let service: ServiceProcess | undefined;
 
   afterAll(async () => {
     await service?.stop();
@@ -156,7 +156,7 @@ describe('scenario 5: poison input on Kafka', () => {
     const seed = chaosSeed();
     const random = seededRandom(seed);
     const context = await createTestContext();
-    service = await ChaosService.start(context, {
+    service = await ServiceProcess.start(context, {
       MAX_EVENT_DATA_BYTES: String(MAX_DATA_BYTES),
       INGEST_BATCH_MAX_EVENTS: '100',
     });

@@ -9,7 +9,7 @@ import { connectProducer, type TestContext, uniqueName } from '../support/test-a
 import { faultPostgres } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
-import { ChaosService } from './support/chaos-service';
+import { ServiceProcess } from '../support/service-process';
 import {
   checkLedger,
   countStoredEvents,
@@ -32,7 +32,7 @@ const { operations } = CHAOS_SIZE.postgresRestart;
 
 describe('scenario 3: Postgres restart mid-ingest', () => {
   let producer: Producer | undefined;
-  let service: ChaosService | undefined;
+  let service: ServiceProcess | undefined;
   let postgresStopped = false;
   let steady: SteadyProducer | undefined;
   const control: WriterControl = { stopping: false, abandoned: false };
@@ -60,7 +60,7 @@ describe('scenario 3: Postgres restart mid-ingest', () => {
       topic: uniqueName('ops'),
       groupId: uniqueName('group'),
     };
-    service = await ChaosService.start(context, {
+    service = await ServiceProcess.start(context, {
       INGEST_RETRY_MAX_BACKOFF_MS: '500',
       INGEST_BATCH_MAX_EVENTS: '50',
     });
@@ -91,9 +91,7 @@ describe('scenario 3: Postgres restart mid-ingest', () => {
     const down = await waitFor('readiness to report the database down', async () => {
       const ready = await service!.ready();
       lastReadiness = `${ready.status} ${JSON.stringify(ready.body)}`;
-      // Either shape of the readiness body (terminus `details` or the older `checks`) names the database as down.
-      const body = ready.body as Partial<Record<'details' | 'checks', { database?: { status?: string } }>>;
-      return ready.status === 503 && (body.details ?? body.checks)?.database?.status === 'down';
+      return ready.status === 503 && ready.body.details.database?.status === 'down';
     }).then(
       () => null,
       (error: unknown) => new Error(`${String(error)}; last readiness answer: ${lastReadiness}`),

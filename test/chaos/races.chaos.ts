@@ -5,7 +5,7 @@ import { createTestContext, createTestDatabase, uniqueName } from '../support/te
 import { testInfrastructure } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
-import { ChaosService } from './support/chaos-service';
+import { ServiceProcess } from '../support/service-process';
 import { checkLedger, expectLedgerIntact, ledgerFigures, waitForStoredCount } from './support/ledger-check';
 import { writeResult } from './support/results';
 import {
@@ -39,7 +39,7 @@ describe('scenario 1: races', () => {
     const seed = chaosSeed();
     const random = seededRandom(seed);
     const context = await createTestContext();
-    const service = await ChaosService.start(context);
+    const service = await ServiceProcess.start(context);
     cleanups.push(() => service.stop());
     const baseline = await BaselineTracker.start(
       await createTestDatabase(),

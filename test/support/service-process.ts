@@ -16,7 +16,15 @@ export interface ReadinessBody {
     kafkaConsumer?: { status: 'up' | 'down'; partitions: number[]; message?: string };
   };
 }
-export const SERVICE_ENTRY = join(ROOT, 'dist', 'main.js');
+/**
+ * Which build to launch: dist/ by default. The chaos suite points it at a private copy, so that a
+ * rebuild of the checkout during a long run cannot fail a relaunch mid-scenario.
+ */
+export const SERVICE_DIST_ENV = 'OPLEDGER_SERVICE_DIST';
+
+function serviceEntry(): string {
+  return join(process.env[SERVICE_DIST_ENV] ?? join(ROOT, 'dist'), 'main.js');
+}
 
 /**
  * The real service as its own OS process (the build in dist/), for tests that
@@ -29,13 +37,15 @@ export class ServiceProcess {
 
   private constructor(
     readonly port: number,
+    private readonly entry: string,
     private readonly env: Record<string, string>,
   ) {}
 
   static async start(context: TestContext, env: Record<string, string> = {}): Promise<ServiceProcess> {
-    if (!existsSync(SERVICE_ENTRY)) throw new Error(`${SERVICE_ENTRY} is missing: run "npm run build" first`);
+    const entry = serviceEntry();
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
     const port = await findFreePort();
-    const service = new ServiceProcess(port, {
+    const service = new ServiceProcess(port, entry, {
       DATABASE_URL: context.databaseUrl,
       KAFKA_BROKERS: testInfrastructure().brokers.join(','),
       KAFKA_TOPIC: context.topic,
@@ -58,7 +68,7 @@ export class ServiceProcess {
   }
 
   async launch(): Promise<void> {
-    const child = spawn(process.execPath, [SERVICE_ENTRY], {
+    const child = spawn(process.execPath, [this.entry], {
       env: { PATH: process.env.PATH ?? '', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -77,7 +87,7 @@ export class ServiceProcess {
         const response = await fetch(`${this.url}/health/ready`).catch(() => null);
         return response?.status === 200;
       },
-      { timeoutMs: 90_000, intervalMs: 100 },
+      { timeoutMs: 120_000, intervalMs: 100 },
     );
   }
 

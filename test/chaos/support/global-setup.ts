@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import globalSetup from '../../support/global-setup';
-import { CHAOS_DIST_ENV } from './chaos-service';
+import { SERVICE_DIST_ENV } from '../../support/service-process';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -17,6 +17,6 @@ export default async function chaosGlobalSetup(): Promise<void> {
   const snapshot = join(ROOT, 'node_modules', '.cache', 'opledger-chaos', `dist-${process.pid}`);
   mkdirSync(snapshot, { recursive: true });
   cpSync(dist, snapshot, { recursive: true });
-  process.env[CHAOS_DIST_ENV] = snapshot;
+  process.env[SERVICE_DIST_ENV] = snapshot;
   await globalSetup();
 }

@@ -45,5 +45,8 @@ export function writeResult(result: Omit<ScenarioResult, 'size' | 'command' | 'f
     command: CHAOS_COMMAND,
     finishedAt: new Date().toISOString(),
   };
-  writeFileSync(join(RESULTS_DIR, `${result.scenario}.json`), `${JSON.stringify(full, null, 2)}\n`);
+  // Only full-size runs feed docs/reliability.md; a CI-size run must not overwrite their figures.
+  const file =
+    CHAOS_SIZE_NAME === 'full' ? `${result.scenario}.json` : `${result.scenario}.${CHAOS_SIZE_NAME}.json.tmp`;
+  writeFileSync(join(RESULTS_DIR, file), `${JSON.stringify(full, null, 2)}\n`);
 }
