@@ -54,24 +54,9 @@ export interface OperationStats {
   runningByStage: Record<string, number>;
 }
 
-export interface DeadLetter {
-  id: number;
-  reason: string;
-  detail: string;
-  channel: string;
-  topic: string | null;
-  partition: number | null;
-  offset: string | null;
-  key: string | null;
-  headers: Record<string, string> | null;
-  payload: string | null;
-  payloadEncoding: 'utf8' | 'base64' | null;
-  eventId: string | null;
-  operationId: string | null;
-  createdAt: string;
-  republishedAt: string | null;
-  republishCount: number;
-}
+/** The service's own view type: client and server cannot drift apart. */
+export type { DeadLetterView as DeadLetter } from '../ingest/dead-letters.query';
+import type { DeadLetterView } from '../ingest/dead-letters.query';
 
 export interface RepublishResult {
   republished: number[];
@@ -79,7 +64,7 @@ export interface RepublishResult {
 }
 
 export interface DeadLetterPage {
-  items: DeadLetter[];
+  items: DeadLetterView[];
   nextCursor: string | null;
 }
 
