@@ -15,6 +15,7 @@ import { apiScenario } from './scenarios/api';
 import { ingestScenario } from './scenarios/ingest';
 import { latencyScenario } from './scenarios/latency';
 import { rebuildScenario } from './scenarios/rebuild';
+import { scalingScenario } from './scenarios/scaling';
 import { progress, type Scenario } from './scenarios/scenario';
 
 const SCENARIOS: Record<ScenarioName, Scenario> = {
@@ -22,6 +23,7 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   latency: latencyScenario,
   api: apiScenario,
   rebuild: rebuildScenario,
+  scaling: scalingScenario,
 };
 
 async function main(): Promise<void> {
