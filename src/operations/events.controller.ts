@@ -2,12 +2,13 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Min } from 'class-validator';
 import { API_KEY_SCHEME } from '../openapi/api-key-scheme';
 import { ApiAuthProblems, ApiProblemResponse, PROBLEM_EXAMPLES } from '../openapi/decorators';
 import { FeedPageDto } from '../openapi/schemas/feed-page.schema';
 import { presentEvent } from './event-presenter';
 import { ReadFeedQuery } from './queries/read-feed.query';
+import { PageLimit } from '../common/page-limit';
 
 export class FeedQuery {
   @ApiPropertyOptional({
@@ -23,19 +24,7 @@ export class FeedQuery {
   @Min(0, { message: 'after must be >= 0' })
   after?: number;
 
-  @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 1,
-    maximum: 1000,
-    default: 100,
-    example: 100,
-    description: 'Most events in the page.',
-  })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1, { message: 'limit must be between 1 and 1000' })
-  @Max(1000, { message: 'limit must be between 1 and 1000' })
+  @PageLimit(1000, 100, 'events')
   limit?: number;
 }
 

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Min, ValidateIf } from 'class-validator';
 import { Problems } from '../common/problem';
 import { canonicalTime } from '../envelope/event-time';
 import { isValidOperationId } from '../envelope/parse-cloud-event';
@@ -10,6 +10,7 @@ import {
   STAGE_STATUSES,
   type StageStatus,
 } from '../projection/operation-fold';
+import { PageLimit } from '../common/page-limit';
 
 export function checkOperationId(id: string): string {
   if (!isValidOperationId(id)) {
@@ -67,19 +68,7 @@ export class EventsPageQuery {
   @Min(1, { message: 'fromVersion must be at least 1' })
   fromVersion?: number;
 
-  @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 1,
-    maximum: 1000,
-    default: 100,
-    example: 100,
-    description: 'Most events in the page.',
-  })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1, { message: 'limit must be between 1 and 1000' })
-  @Max(1000, { message: 'limit must be between 1 and 1000' })
+  @PageLimit(1000, 100, 'events')
   limit?: number;
 }
 
@@ -152,19 +141,7 @@ export class ListOperationsParams {
   @Matches(CANONICAL, { message: RFC3339_MESSAGE('updatedBefore') })
   updatedBefore?: string;
 
-  @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 1,
-    maximum: 500,
-    default: 50,
-    example: 50,
-    description: 'Most operations in the page.',
-  })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1, { message: 'limit must be between 1 and 500' })
-  @Max(500, { message: 'limit must be between 1 and 500' })
+  @PageLimit(500, 50, 'operations')
   limit?: number;
 
   @ApiPropertyOptional({

@@ -9,8 +9,7 @@ import {
   ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, Matches, Min } from 'class-validator';
 import { RequireRole } from '../../auth/roles';
 import { API_KEY_SCHEME } from '../../openapi/api-key-scheme';
 import { ApiAuthProblems, ApiProblemResponse, PROBLEM_EXAMPLES } from '../../openapi/decorators';
@@ -21,21 +20,10 @@ import {
 } from '../../openapi/schemas/dead-letter.schema';
 import { RepublishDeadLettersCommand } from '../republish-dead-letters.command';
 import { ListDeadLettersQuery } from '../dead-letters.query';
+import { PageLimit } from '../../common/page-limit';
 
 export class DeadLettersParams {
-  @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 1,
-    maximum: 500,
-    default: 50,
-    example: 50,
-    description: 'Most dead letters in the page.',
-  })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be an integer' })
-  @Min(1, { message: 'limit must be between 1 and 500' })
-  @Max(500, { message: 'limit must be between 1 and 500' })
+  @PageLimit(500, 50, 'dead letters')
   limit?: number;
 
   /** The nextCursor of a previous page. */
