@@ -1,13 +1,5 @@
 import { EventStore } from '../../src/event-store/event-store.service';
-import { parseCloudEvent } from '../../src/envelope/parse-cloud-event';
-import type { OperationEvent } from '../../src/envelope/operation-event';
-import { cloudEvent, createTestContext, type RunningApp, startTestApp } from '../support/test-app';
-
-function validEvent(subject: string, type: string): OperationEvent {
-  const parsed = parseCloudEvent(cloudEvent(subject, type));
-  if (!parsed.ok) throw new Error(parsed.rejection.detail);
-  return parsed.event;
-}
+import { createTestContext, operationEvent, type RunningApp, startTestApp } from '../support/test-app';
 
 describe('global feed under concurrent writers', () => {
   let service: RunningApp;
@@ -32,7 +24,7 @@ describe('global feed under concurrent writers', () => {
         // Batches of varying size over shared and private operations make transactions
         // commit out of the order in which they took their positions, if nothing prevents it.
         const batch = Array.from({ length: 1 + ((w + b) % 4) }, (_, i) =>
-          validEvent(i % 2 === 0 ? `shared-${b % 3}` : `writer-${w}`, 'custom.noted'),
+          operationEvent(i % 2 === 0 ? `shared-${b % 3}` : `writer-${w}`, 'custom.noted'),
         );
         await store.append(batch);
         written.push(...batch.map((e) => e.id));

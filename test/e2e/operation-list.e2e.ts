@@ -1,10 +1,8 @@
 import { EventStore } from '../../src/event-store/event-store.service';
-import { parseCloudEvent } from '../../src/envelope/parse-cloud-event';
-import type { OperationEvent } from '../../src/envelope/operation-event';
 import { listOperationsSql } from '../../src/operations/queries/list-operations.handler';
 import { ListOperationsQuery } from '../../src/operations/queries/list-operations.query';
 import {
-  cloudEvent,
+  operationEvent,
   createTestContext,
   queryDatabase,
   type RunningApp,
@@ -12,15 +10,8 @@ import {
   type TestContext,
 } from '../support/test-app';
 
-function event(
-  subject: string,
-  type: string,
-  data?: Record<string, unknown>,
-  source = 'test/producer',
-): OperationEvent {
-  const parsed = parseCloudEvent({ ...cloudEvent(subject, type, data), source });
-  if (!parsed.ok) throw new Error(parsed.rejection.detail);
-  return parsed.event;
+function event(subject: string, type: string, data?: Record<string, unknown>, source = 'test/producer') {
+  return operationEvent(subject, type, data, { source });
 }
 
 describe('GET /v1/operations (list)', () => {

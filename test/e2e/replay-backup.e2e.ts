@@ -1,13 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { parseCloudEvent } from '../../src/envelope/parse-cloud-event';
-import type { OperationEvent } from '../../src/envelope/operation-event';
 import { EventStore } from '../../src/event-store/event-store.service';
 import {
-  cloudEvent,
+  operationEvent,
   createTestContext,
   createTestDatabase,
   queryDatabase,
@@ -15,35 +12,7 @@ import {
   startTestApp,
   type TestContext,
 } from '../support/test-app';
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real command line in a child process (TypeScript sources through ts-node: no build needed). */
-function runCli(args: string[], databaseUrl: string): Promise<CliRun> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/opledger.ts', ...args], {
-      cwd: resolve(__dirname, '../..'),
-      env: { ...process.env, DATABASE_URL: databaseUrl },
-      stdio: 'pipe',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
-
-function event(subject: string, type: string, data?: Record<string, unknown>): OperationEvent {
-  const parsed = parseCloudEvent(cloudEvent(subject, type, data));
-  if (!parsed.ok) throw new Error(parsed.rejection.detail);
-  return parsed.event;
-}
+import { runSourceCli } from '../support/source-cli';
 
 const PROJECTION = `SELECT id, version, status, state, memo, created_at, updated_at, last_position, first_position
                     FROM operations ORDER BY id`;
@@ -62,10 +31,15 @@ describe('replay: export and import the log (backup and restore)', () => {
     for (let i = 0; i < 120; i += 1) {
       const id = `ship-${i}`;
       await store.append([
-        event(id, 'operation.created', { origin: 'test' }),
-        event(id, 'stage.started', { stage: 'pack' }),
-        event(id, 'metadata.updated', { metadata: { weight: i, fragile: i % 3 === 0, notes: 'ünïcödé "quoted"' } }),
-        event(id, i % 5 === 0 ? 'operation.cancelled' : 'stage.completed', { stage: 'pack', reason: 'customer' }),
+        operationEvent(id, 'operation.created', { origin: 'test' }),
+        operationEvent(id, 'stage.started', { stage: 'pack' }),
+        operationEvent(id, 'metadata.updated', {
+          metadata: { weight: i, fragile: i % 3 === 0, notes: 'ünïcödé "quoted"' },
+        }),
+        operationEvent(id, i % 5 === 0 ? 'operation.cancelled' : 'stage.completed', {
+          stage: 'pack',
+          reason: 'customer',
+        }),
       ]);
     }
   });
@@ -76,7 +50,7 @@ describe('replay: export and import the log (backup and restore)', () => {
 
   it('round-trips: export, import into an empty database, rebuild, identical projection and log', async () => {
     const file = join(folder, 'log.ndjson.gz');
-    const exported = await runCli(['export', '--out', file], source.databaseUrl);
+    const exported = await runSourceCli(['export', '--out', file], source.databaseUrl);
     expect(exported.stderr).not.toContain('opledger:');
     expect(exported.code).toBe(0);
     expect(exported.stdout).toContain('exported 480 events (positions 0 < p <= 480)');
@@ -92,20 +66,20 @@ describe('replay: export and import the log (backup and restore)', () => {
     });
 
     const target = await createTestDatabase();
-    const imported = await runCli(['import', file, '--batch-size', '100'], target);
+    const imported = await runSourceCli(['import', file, '--batch-size', '100'], target);
     expect(imported.code).toBe(0);
     expect(imported.stdout).toContain('480 lines, 480 appended, 0 already in the log');
 
     // Importing again changes nothing: every event id is already there.
     const before = await queryDatabase(target, `SELECT *, projected_at::text AS at FROM operations ORDER BY id`);
-    const again = await runCli(['import', file], target);
+    const again = await runSourceCli(['import', file], target);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('480 lines, 0 appended, 480 already in the log');
     expect(await queryDatabase(target, `SELECT *, projected_at::text AS at FROM operations ORDER BY id`)).toEqual(
       before,
     );
 
-    const rebuilt = await runCli(['replay'], target);
+    const rebuilt = await runSourceCli(['replay'], target);
     expect(rebuilt.code).toBe(0);
     expect(rebuilt.stdout).toMatch(/rebuild job \d+ succeeded .*480 events of 120 operations folded/);
 
@@ -117,7 +91,7 @@ describe('replay: export and import the log (backup and restore)', () => {
 
   it('exports only what follows a position (incremental backup), uncompressed for a plain file name', async () => {
     const file = join(folder, 'tail.ndjson');
-    const run = await runCli(['export', '--out', file, '--after', '400'], source.databaseUrl);
+    const run = await runSourceCli(['export', '--out', file, '--after', '400'], source.databaseUrl);
     expect(run.code).toBe(0);
     const positions = readFileSync(file, 'utf8')
       .trimEnd()
@@ -132,7 +106,7 @@ describe('replay: export and import the log (backup and restore)', () => {
     const lines = readFileSync(file, 'utf8').split('\n');
     lines.splice(2, 0, '{"specversion":"1.0","id":"x"}');
     writeFileSync(broken, lines.join('\n'));
-    const run = await runCli(['import', broken], await createTestDatabase());
+    const run = await runSourceCli(['import', broken], await createTestDatabase());
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('line 3:');
   });

@@ -1,5 +1,4 @@
 import { Client } from 'pg';
-import { parseCloudEvent } from '../../src/envelope/parse-cloud-event';
 import type { OperationEvent } from '../../src/envelope/operation-event';
 import {
   EventStore,
@@ -10,7 +9,7 @@ import {
 import { foldEvents, type OperationState } from '../../src/projection/operation-fold';
 import { ProjectionRebuilder } from '../../src/replay/projection-rebuilder';
 import {
-  cloudEvent,
+  operationEvent,
   createTestContext,
   queryDatabase,
   type RunningApp,
@@ -23,21 +22,15 @@ const ADMIN_KEY = 'admin-key-0123456789abcdef';
 const READER_KEY = 'reader-key-0123456789abcdef';
 const STAGES = ['validate', 'enrich', 'store'];
 
-function event(subject: string, type: string, data?: Record<string, unknown>): OperationEvent {
-  const parsed = parseCloudEvent(cloudEvent(subject, type, data));
-  if (!parsed.ok) throw new Error(parsed.rejection.detail);
-  return parsed.event;
-}
-
 /** A plausible history: created, stages started and finished, metadata, sometimes a terminal event. */
 function history(operationId: string, length: number): OperationEvent[] {
-  const events = [event(operationId, 'operation.created')];
+  const events = [operationEvent(operationId, 'operation.created')];
   for (let i = 1; i < length; i += 1) {
     const stage = STAGES[i % STAGES.length];
-    if (i % 4 === 1) events.push(event(operationId, 'stage.started', { stage }));
-    else if (i % 4 === 2) events.push(event(operationId, 'stage.completed', { stage }));
-    else if (i % 4 === 3) events.push(event(operationId, 'metadata.updated', { metadata: { step: i } }));
-    else events.push(event(operationId, i % 8 === 0 ? 'operation.completed' : 'operation.restarted'));
+    if (i % 4 === 1) events.push(operationEvent(operationId, 'stage.started', { stage }));
+    else if (i % 4 === 2) events.push(operationEvent(operationId, 'stage.completed', { stage }));
+    else if (i % 4 === 3) events.push(operationEvent(operationId, 'metadata.updated', { metadata: { step: i } }));
+    else events.push(operationEvent(operationId, i % 8 === 0 ? 'operation.completed' : 'operation.restarted'));
   }
   return events;
 }
@@ -142,8 +135,8 @@ describe('replay: zero-downtime rebuild of the operations projection', () => {
       for (let n = 0; writing; n += 1) {
         // Hot operations that exist, and new ones that first appear during the rebuild.
         const batch = [
-          event(hot[(w + n) % hot.length], 'metadata.updated', { metadata: { writer: w, n } }),
-          event(`new-${w}-${n}`, 'stage.started', { stage: 'validate' }),
+          operationEvent(hot[(w + n) % hot.length], 'metadata.updated', { metadata: { writer: w, n } }),
+          operationEvent(`new-${w}-${n}`, 'stage.started', { stage: 'validate' }),
         ];
         await store.append(batch);
         appendedDuringRebuild += batch.length;
@@ -219,7 +212,7 @@ describe('replay: zero-downtime rebuild of the operations projection', () => {
     // Every row, including the ones written while the rebuild ran, equals the fold of its events.
     await expectProjectionToMatchLog(context.databaseUrl);
     // Appends keep working on the swapped-in table.
-    await store.append([event('op-0000', 'operation.completed')]);
+    await store.append([operationEvent('op-0000', 'operation.completed')]);
     await expectProjectionToMatchLog(context.databaseUrl);
   });
 
@@ -247,8 +240,8 @@ describe('replay: zero-downtime rebuild of the operations projection', () => {
 
     // The log moves on while the job is stopped; the resumed job catches up with it.
     await store.append([
-      event('op-0001', 'operation.failed', { error: 'late' }),
-      event('resumed-new', 'operation.created'),
+      operationEvent('op-0001', 'operation.failed', { error: 'late' }),
+      operationEvent('resumed-new', 'operation.created'),
     ]);
 
     const resumed = await rebuilder.resume(cancelled.id, { pageSize: 25 });

@@ -1,47 +1,16 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { parseCloudEvent } from '../../src/envelope/parse-cloud-event';
 import type { OperationEvent } from '../../src/envelope/operation-event';
 import { EventStore } from '../../src/event-store/event-store.service';
 import { OperationRebuilder } from '../../src/replay/operation-rebuild';
 import { ProjectionRebuilder } from '../../src/replay/projection-rebuilder';
 import {
-  cloudEvent,
+  operationEvent,
   createTestContext,
   queryDatabase,
   type RunningApp,
   startTestApp,
   type TestContext,
 } from '../support/test-app';
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real command line in a child process (TypeScript sources through ts-node: no build needed). */
-function runCli(args: string[], databaseUrl: string): Promise<CliRun> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/opledger.ts', ...args], {
-      cwd: resolve(__dirname, '../..'),
-      env: { ...process.env, DATABASE_URL: databaseUrl },
-      stdio: 'pipe',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
-
-function event(subject: string, type: string, data?: Record<string, unknown>): OperationEvent {
-  const parsed = parseCloudEvent(cloudEvent(subject, type, data));
-  if (!parsed.ok) throw new Error(parsed.rejection.detail);
-  return parsed.event;
-}
+import { runSourceCli } from '../support/source-cli';
 
 describe('replay: verify against the log, single-operation rebuild', () => {
   let context: TestContext;
@@ -56,10 +25,10 @@ describe('replay: verify against the log, single-operation rebuild', () => {
     for (let i = 0; i < 200; i += 1) {
       const id = `doc-${String(i).padStart(3, '0')}`;
       events.push(
-        event(id, 'operation.created'),
-        event(id, 'stage.started', { stage: 'ocr' }),
-        event(id, 'metadata.updated', { metadata: { pages: i } }),
-        event(id, i % 2 === 0 ? 'stage.completed' : 'stage.failed', { stage: 'ocr', error: 'blurred' }),
+        operationEvent(id, 'operation.created'),
+        operationEvent(id, 'stage.started', { stage: 'ocr' }),
+        operationEvent(id, 'metadata.updated', { metadata: { pages: i } }),
+        operationEvent(id, i % 2 === 0 ? 'stage.completed' : 'stage.failed', { stage: 'ocr', error: 'blurred' }),
       );
     }
     await store.append(events);
@@ -70,7 +39,7 @@ describe('replay: verify against the log, single-operation rebuild', () => {
   });
 
   it('finds no difference in an intact projection (opledger replay --verify exits 0)', async () => {
-    const run = await runCli(['replay', '--verify', '--page-size', '50'], context.databaseUrl);
+    const run = await runSourceCli(['replay', '--verify', '--page-size', '50'], context.databaseUrl);
     expect(run.stderr).not.toContain('opledger:');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('the live projection matches the log (200 operations');
@@ -87,7 +56,7 @@ describe('replay: verify against the log, single-operation rebuild', () => {
     await queryDatabase(context.databaseUrl, `UPDATE operations SET version = 2 WHERE id = 'doc-008'`);
     await queryDatabase(context.databaseUrl, `DELETE FROM operations WHERE id = 'doc-009'`);
 
-    const run = await runCli(['replay', '--verify'], context.databaseUrl);
+    const run = await runSourceCli(['replay', '--verify'], context.databaseUrl);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('3 operation(s) differ from the log');
     expect(run.stdout).toMatch(/doc-007 +live version 4, rebuilt version 4; differs in state/);
@@ -107,7 +76,7 @@ describe('replay: verify against the log, single-operation rebuild', () => {
   });
 
   it('repairs one operation in place (opledger replay --operation ID)', async () => {
-    const run = await runCli(['replay', '--operation', 'doc-007'], context.databaseUrl);
+    const run = await runSourceCli(['replay', '--operation', 'doc-007'], context.databaseUrl);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('operation doc-007 rebuilt at version 4: the projection (version 4) was wrong');
     const state = await service.http().get('/v1/operations/doc-007').expect(200);
@@ -133,7 +102,9 @@ describe('replay: verify against the log, single-operation rebuild', () => {
     let writing = true;
     const writer = async () => {
       for (let n = 0; writing; n += 1) {
-        await store.append([event(`doc-${String(n % 200).padStart(3, '0')}`, 'metadata.updated', { metadata: { n } })]);
+        await store.append([
+          operationEvent(`doc-${String(n % 200).padStart(3, '0')}`, 'metadata.updated', { metadata: { n } }),
+        ]);
       }
     };
     const writing$ = writer();
@@ -145,10 +116,10 @@ describe('replay: verify against the log, single-operation rebuild', () => {
   });
 
   it('refuses bad usage with exit code 2 before touching anything', async () => {
-    const conflicting = await runCli(['replay', '--verify', '--operation', 'doc-001'], context.databaseUrl);
+    const conflicting = await runSourceCli(['replay', '--verify', '--operation', 'doc-001'], context.databaseUrl);
     expect(conflicting.code).toBe(2);
     expect(conflicting.stderr).toContain("cannot be used with option '--operation <id>'");
-    const badId = await runCli(['replay', '--operation', 'not valid!'], context.databaseUrl);
+    const badId = await runSourceCli(['replay', '--operation', 'not valid!'], context.databaseUrl);
     expect(badId.code).toBe(2);
     expect(badId.stderr).toContain('--operation must be an operation id');
   });

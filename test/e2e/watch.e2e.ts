@@ -2,12 +2,11 @@ import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders } 
 import type { AddressInfo } from 'node:net';
 import { EventStore } from '../../src/event-store/event-store.service';
 import type { OperationEvent } from '../../src/envelope/operation-event';
-import { parseCloudEvent } from '../../src/envelope/parse-cloud-event';
 import { presentEvent } from '../../src/operations/event-presenter';
 import { FeedBroadcaster } from '../../src/watch/feed-broadcaster';
 import { WatchService } from '../../src/watch/watch.service';
 import {
-  cloudEvent,
+  operationEvent,
   createTestContext,
   type RunningApp,
   startTestApp,
@@ -102,9 +101,7 @@ class SseClient {
 // ---------------------------------------------------------------------------------------------
 
 function validEvent(subject: string, type = 'custom.noted', data?: Record<string, unknown>): OperationEvent {
-  const parsed = parseCloudEvent(cloudEvent(subject, type, data));
-  if (!parsed.ok) throw new Error(parsed.rejection.detail);
-  return parsed.event;
+  return operationEvent(subject, type, data);
 }
 
 async function listen(service: RunningApp): Promise<string> {

@@ -5,6 +5,8 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { createApp } from '../../src/app-factory';
 import { loadConfig, ResolvedConfig } from '../../src/config/app-config';
+import type { OperationEvent } from '../../src/envelope/operation-event';
+import { parseCloudEvent } from '../../src/envelope/parse-cloud-event';
 import { createDatabaseIfMissing } from '../../src/local-infra/local-postgres';
 import { testInfrastructure } from './test-env';
 import { waitFor } from './wait-for';
@@ -83,6 +85,18 @@ export async function connectProducer(): Promise<Producer> {
   });
   await producer.connect();
   return producer;
+}
+
+/** A cloudEvent() already through the envelope parser: what EventStore.append takes. */
+export function operationEvent(
+  subject: string,
+  type: string,
+  data?: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): OperationEvent {
+  const parsed = parseCloudEvent(cloudEvent(subject, type, data, extra));
+  if (!parsed.ok) throw new Error(parsed.rejection.detail);
+  return parsed.event;
 }
 
 let sequence = 0;
