@@ -22,6 +22,12 @@ export function canonicalTime(input: string): CanonicalTime | null {
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) {
     return null;
   }
+  const micros = (fraction + '000000').slice(0, 6);
+  if (zone === 'Z' || zone === 'z') {
+    // Already UTC (what almost every producer sends): no Date arithmetic on the ingest hot path.
+    if (year < 1 || day > daysInMonth(year, month)) return null;
+    return `${y}-${mo}-${d}T${h}:${mi}:${s}.${micros}Z`;
+  }
   // Not Date.UTC: it maps years 0-99 to 1900-1999.
   const check = new Date(0);
   check.setUTCFullYear(year, month - 1, day);
@@ -40,8 +46,12 @@ export function canonicalTime(input: string): CanonicalTime | null {
   if (Number.isNaN(utc.getTime()) || utc.getUTCFullYear() > 9999 || utc.getUTCFullYear() < 1) {
     return null;
   }
-  const micros = (fraction + '000000').slice(0, 6);
   return `${utc.toISOString().slice(0, 19)}.${micros}Z`;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** Canonical form of a Date coming back from Postgres or made by the service itself. */

@@ -4,6 +4,7 @@ import { CreateEventLog1764000000000 } from './migrations/1764000000000-create-e
 import { OperationListIndexes1764000100000 } from './migrations/1764000100000-operation-list-indexes';
 import { DeadLetterRepublish1764000300000 } from './migrations/1764000300000-dead-letter-republish';
 import { CreateReplayJobs1764000200000 } from './migrations/1764000200000-create-replay-jobs';
+import { AppendFunction1764000400000 } from './migrations/1764000400000-append-function';
 
 export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
   return {
@@ -15,6 +16,7 @@ export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
       OperationListIndexes1764000100000,
       CreateReplayJobs1764000200000,
       DeadLetterRepublish1764000300000,
+      AppendFunction1764000400000,
     ],
     migrationsTableName: 'schema_migrations',
     // The schema only ever changes through migrations.

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { OperationEvent, StoredEvent } from '../envelope/operation-event';
 import type { Rejection } from '../envelope/parse-cloud-event';
-import { applyEvent, cloneProjection, emptyProjection, Projection } from '../projection/operation-fold';
+import { applyEvent, emptyProjection, Projection } from '../projection/operation-fold';
 import { GlobalPosition, toGlobalPosition } from './global-position';
 
 export type AppendOutcome =
@@ -11,8 +11,8 @@ export type AppendOutcome =
   | { status: 'duplicate'; eventId: string; operationId: string; version: number; position: GlobalPosition }
   | { status: 'rejected'; eventId: string; operationId: string; rejection: Rejection; headVersion: number };
 
-// Held from the first event insert to commit: positions then become visible in
-// the order they were assigned, which is what makes the global feed gap-safe.
+// Held from the first event insert to commit (inside opledger_append_events): positions then become
+// visible in the order they were assigned, which is what makes the global feed gap-safe.
 export const APPEND_ORDER_LOCK_KEY = 0x6f706c61; // "opla"
 
 /** SQL for the canonical event time (UTC, microseconds), the form the fold compares. */
@@ -62,59 +62,52 @@ export class AppendRejectedError extends Error {
   }
 }
 
-/**
- * Inserts a batch of events and writes the projection row of every operation they touch, in one
- * statement (one round trip under the append-order lock). Each row's first/last position comes
- * from the positions the insert just assigned.
- */
-const INSERT_AND_PROJECT_SQL = `
-  WITH inserted AS (
-    INSERT INTO operation_events (operation_id, version, event_id, type, source, occurred_at, data)
-    SELECT operation_id, version, event_id, type, source, occurred_at, data::jsonb
-    FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
-      AS e(operation_id, version, event_id, type, source, occurred_at, data)
-    RETURNING operation_id, event_id, position
-  ), spans AS (
-    SELECT operation_id, min(position) AS first_position, max(position) AS last_position
-    FROM inserted GROUP BY operation_id
-  ), projected AS (
-    UPDATE operations AS o
-    SET version = u.version, status = u.status, state = u.state::jsonb, memo = u.memo::jsonb,
-        created_at = u.created_at, updated_at = u.updated_at, last_position = s.last_position, projected_at = now(),
-        first_position = COALESCE(o.first_position, s.first_position)
-    FROM unnest($8::text[], $9::int[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[])
-      AS u(id, version, status, state, memo, created_at, updated_at)
-    JOIN spans AS s ON s.operation_id = u.id
-    WHERE o.id = u.id
-  )
-  SELECT event_id, position FROM inserted`;
+/** How often an append is tried when another writer changed what it read (see opledger_append_events). */
+const APPEND_CONFLICT_ATTEMPTS = 5;
 
-/** Folds each operation's new events onto its locked state: one projection per touched operation. */
+function isWriteConflict(error: unknown): boolean {
+  const code =
+    (error as { driverError?: { code?: unknown }; code?: unknown }).driverError?.code ??
+    (error as { code?: unknown }).code;
+  // serialization_failure: a head changed since it was read; unique_violation: another writer stored
+  // the same event id, or the same version of a new operation, first.
+  return code === '40001' || code === '23505';
+}
+
+/** What an append reads first: the heads it folds onto and the events already stored. */
+const READ_HEADS_SQL = `
+  SELECT
+    (SELECT coalesce(json_agg(json_build_array(o.id, o.version, o.xmin::text, o.state, o.memo)), '[]'::json)
+     FROM operations o WHERE o.id IN (SELECT json_array_elements_text($1::json)) AND o.version > 0)::text AS heads,
+    (SELECT coalesce(json_agg(json_build_array(e.event_id, e.operation_id, e.version, e.position::text)), '[]'::json)
+     FROM operation_events e WHERE e.event_id IN (SELECT json_array_elements_text($2::json)))::text AS stored`;
+
+type HeadTuple = [id: string, version: number, row: string, state: Projection['state'], memo: Projection['memo']];
+type StoredTuple = [eventId: string, operationId: string, version: number, position: string];
+
+interface Head {
+  version: number;
+  /** The row's xmin when read: any later write to the row changes it. */
+  row: string;
+  projection: Projection;
+}
+
+/** Folds each operation's new events onto the head that was read: one projection per touched operation. */
 function foldProjections(
-  heads: Map<string, LockedOperation>,
+  heads: Map<string, Head>,
   appended: readonly (OperationEvent & { version: number })[],
 ): Projection[] {
   const drafts = new Map<string, Projection>();
   for (const event of appended) {
     let draft = drafts.get(event.operationId);
     if (!draft) {
-      const head = heads.get(event.operationId);
-      draft =
-        head && head.version > 0
-          ? cloneProjection({ state: head.state, memo: head.memo })
-          : emptyProjection(event.operationId, event);
+      // The head was parsed for this append alone, so it can be folded onto in place.
+      draft = heads.get(event.operationId)?.projection ?? emptyProjection(event.operationId, event);
       drafts.set(event.operationId, draft);
     }
     applyEvent(draft, event);
   }
   return [...drafts.values()];
-}
-
-interface LockedOperation {
-  id: string;
-  version: number;
-  state: Projection['state'];
-  memo: Projection['memo'];
 }
 
 /**
@@ -126,50 +119,61 @@ export class EventStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Appends a batch of events (any operations, any order) in ONE transaction:
+   * Appends a batch of events (any operations, any order) atomically:
    * already-stored ids are reported as duplicates, `expectedVersion`
    * mismatches as rejected, the rest get the next versions of their operation;
    * each touched operation's projection is written once.
+   *
+   * Optimistic first: the heads are read, the events folded onto them here,
+   * and one server-side call writes everything if no head changed in between.
+   * If one did (a race between instances, or HTTP writers on one operation),
+   * the append is tried again with the heads locked while they are read.
    */
   async append(events: readonly OperationEvent[], options: AppendOptions = {}): Promise<AppendOutcome[]> {
     if (events.length === 0) return [];
-    return this.dataSource.transaction('READ COMMITTED', (manager) =>
-      this.appendInTransaction(manager, events, options),
-    );
+    try {
+      return await this.tryAppend(events, options, (sql, parameters) => this.dataSource.query(sql, parameters));
+    } catch (error) {
+      if (!isWriteConflict(error)) throw error;
+    }
+    // Contended: from now on the heads are read under row locks, so only two writers creating the
+    // same new operation can still collide, and then the operation exists for the next attempt.
+    for (let attempt = 2; ; attempt += 1) {
+      try {
+        return await this.dataSource.transaction('READ COMMITTED', async (manager) => {
+          await manager.query(
+            `SELECT 1 FROM operations WHERE id IN (SELECT json_array_elements_text($1::json)) ORDER BY id FOR UPDATE`,
+            [JSON.stringify([...new Set(events.map((e) => e.operationId))])],
+          );
+          return this.tryAppend(events, options, (sql, parameters) => manager.query(sql, parameters));
+        });
+      } catch (error) {
+        if (attempt >= APPEND_CONFLICT_ATTEMPTS || !isWriteConflict(error)) throw error;
+      }
+    }
   }
 
-  private async appendInTransaction(
-    manager: EntityManager,
+  private async tryAppend(
     events: readonly OperationEvent[],
     options: AppendOptions,
+    query: (sql: string, parameters: unknown[]) => Promise<unknown>,
   ): Promise<AppendOutcome[]> {
-    const operationIds = [...new Set(events.map((e) => e.operationId))].sort();
-
-    // Placeholder rows let the first events of a new operation take a row lock like any other;
-    // they never become visible: those left at version 0 are deleted before commit.
-    const created: { id: string }[] = await manager.query(
-      `INSERT INTO operations (id, version, status, state, memo, created_at, updated_at, last_position)
-       SELECT id, 0, 'pending', '{}', '{}', now(), now(), 0 FROM unnest($1::text[]) AS id
-       ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [operationIds],
+    const operationIds = [...new Set(events.map((e) => e.operationId))];
+    const [read] = (await query(READ_HEADS_SQL, [
+      JSON.stringify(operationIds),
+      JSON.stringify(events.map((e) => e.id)),
+    ])) as { heads: string; stored: string }[];
+    const heads = new Map<string, Head>(
+      (JSON.parse(read.heads) as HeadTuple[]).map(([id, version, row, state, memo]) => [
+        id,
+        { version, row, projection: { state, memo } },
+      ]),
     );
-    const locked: LockedOperation[] = await manager.query(
-      `SELECT id, version, state, memo FROM operations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
-      [operationIds],
-    );
-    const heads = new Map(locked.map((row) => [row.id, row]));
-
-    const eventIds = events.map((e) => e.id);
-    const existing: { event_id: string; operation_id: string; version: number; position: string }[] =
-      await manager.query(
-        `SELECT event_id, operation_id, version, position FROM operation_events WHERE event_id = ANY($1::text[])`,
-        [eventIds],
-      );
-    const stored = new Map(existing.map((row) => [row.event_id, row]));
+    const stored = new Map((JSON.parse(read.stored) as StoredTuple[]).map((tuple) => [tuple[0], tuple]));
 
     const outcomes: AppendOutcome[] = [];
     const toInsert: (OperationEvent & { version: number })[] = [];
-    const nextVersion = new Map(locked.map((row) => [row.id, row.version]));
+    const nextVersion = new Map([...heads].map(([id, head]) => [id, head.version]));
     const seenInBatch = new Map<string, number>();
     const repeatsInBatch = new Map<number, OperationEvent & { version: number }>();
 
@@ -179,9 +183,9 @@ export class EventStore {
         outcomes.push({
           status: 'duplicate',
           eventId: event.id,
-          operationId: previous.operation_id,
-          version: previous.version,
-          position: toGlobalPosition(previous.position),
+          operationId: previous[1],
+          version: previous[2],
+          position: toGlobalPosition(previous[3]),
         });
         continue;
       }
@@ -228,39 +232,46 @@ export class EventStore {
     const rejected = outcomes.find((o) => o.status === 'rejected');
     if (options.atomic && rejected?.status === 'rejected') throw new AppendRejectedError(rejected);
 
-    // Placeholders that got no event: nothing below needs positions for this, so it runs before the lock.
-    const unused = created.map((row) => row.id).filter((id) => (nextVersion.get(id) ?? 0) === 0);
-    if (unused.length > 0) {
-      await manager.query(`DELETE FROM operations WHERE id = ANY($1::text[]) AND version = 0`, [unused]);
-    }
-
     const positions = new Map<string, GlobalPosition>();
     if (toInsert.length > 0) {
-      // The lock is held until commit and serialises every writer, so all that can be done without
-      // positions (the fold, serialising the rows) is done before it; under it runs one statement.
       const projections = foldProjections(heads, toInsert);
-      const parameters = [
-        toInsert.map((e) => e.operationId),
-        toInsert.map((e) => e.version),
-        toInsert.map((e) => e.id),
-        toInsert.map((e) => e.type),
-        toInsert.map((e) => e.source),
-        toInsert.map((e) => e.time),
-        toInsert.map((e) => (e.data === null ? null : JSON.stringify(e.data))),
-        projections.map((p) => p.state.id),
-        projections.map((p) => p.state.version),
-        projections.map((p) => p.state.status),
-        projections.map((p) => JSON.stringify(p.state)),
-        projections.map((p) => JSON.stringify(p.memo)),
-        projections.map((p) => p.state.createdAt),
-        projections.map((p) => p.state.updatedAt),
-      ];
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [APPEND_ORDER_LOCK_KEY]);
-      const inserted: { event_id: string; position: string }[] = await manager.query(
-        INSERT_AND_PROJECT_SQL,
-        parameters,
-      );
-      for (const row of inserted) positions.set(row.event_id, toGlobalPosition(row.position));
+      const [written] = (await query(
+        'SELECT opledger_append_events($1::json, $2::json, $3::json, $4)::text AS appended',
+        [
+          JSON.stringify(
+            projections.map(({ state }) => {
+              const head = heads.get(state.id);
+              return { id: state.id, base_version: head?.version ?? 0, base_row: head?.row ?? null };
+            }),
+          ),
+          JSON.stringify(
+            toInsert.map((e) => ({
+              operation_id: e.operationId,
+              version: e.version,
+              event_id: e.id,
+              type: e.type,
+              source: e.source,
+              occurred_at: e.time,
+              data: e.data,
+            })),
+          ),
+          JSON.stringify(
+            projections.map(({ state, memo }) => ({
+              id: state.id,
+              version: state.version,
+              status: state.status,
+              state,
+              memo,
+              created_at: state.createdAt,
+              updated_at: state.updatedAt,
+            })),
+          ),
+          APPEND_ORDER_LOCK_KEY,
+        ],
+      )) as { appended: string }[];
+      for (const [eventId, position] of JSON.parse(written.appended) as [string, string][]) {
+        positions.set(eventId, toGlobalPosition(position));
+      }
     }
 
     return outcomes.map((outcome, index) => {

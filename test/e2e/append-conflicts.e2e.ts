@@ -1,0 +1,68 @@
+import { DataSource } from 'typeorm';
+import { APPEND_ORDER_LOCK_KEY, EventStore } from '../../src/event-store/event-store.service';
+import { createTestContext, operationEvent, type RunningApp, startTestApp } from '../support/test-app';
+
+/**
+ * Appends are optimistic (read the heads, fold, write if no head changed) and
+ * fall back to locked reads when they collide; these races must neither lose
+ * nor double an event, nor write a projection folded onto a stale head.
+ */
+describe('append conflicts', () => {
+  let service: RunningApp;
+  let store: EventStore;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    service = await startTestApp(await createTestContext(), { INGEST_ENABLED: 'false', DATABASE_POOL_SIZE: '20' });
+    store = service.app.get(EventStore);
+    dataSource = service.app.get(DataSource);
+  });
+
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('gives concurrent writers of one new operation contiguous versions and a projection that counts them all', async () => {
+    const events = Array.from({ length: 30 }, () => operationEvent('contended-1', 'custom.noted'));
+    const outcomes = (await Promise.all(events.map((event) => store.append([event])))).flat();
+
+    expect(outcomes.map((o) => o.status)).toEqual(events.map(() => 'appended'));
+    const versions = outcomes.map((o) => (o.status === 'appended' ? o.version : 0)).sort((a, b) => a - b);
+    expect(versions).toEqual(events.map((_, i) => i + 1));
+    const [row] = await dataSource.query(`SELECT version, state FROM operations WHERE id = 'contended-1'`);
+    expect(row.version).toBe(30);
+    expect(row.state.eventCount).toBe(30);
+    const [log] = await dataSource.query(
+      `SELECT count(*)::int AS n, count(DISTINCT version)::int AS versions FROM operation_events WHERE operation_id = 'contended-1'`,
+    );
+    expect(log).toEqual({ n: 30, versions: 30 });
+  });
+
+  it('stores an event once when the same id is appended by many writers at once', async () => {
+    const event = operationEvent('contended-2', 'custom.noted');
+    const outcomes = (await Promise.all(Array.from({ length: 10 }, () => store.append([event])))).flat();
+
+    expect(outcomes.filter((o) => o.status === 'appended')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.status === 'duplicate')).toHaveLength(9);
+    expect(new Set(outcomes.map((o) => (o.status === 'rejected' ? -1 : o.position))).size).toBe(1);
+  });
+
+  it('refuses a write folded onto a head that changed after it was read', async () => {
+    await store.append([operationEvent('contended-3', 'custom.noted')]);
+    const [head] = await dataSource.query(`SELECT xmin::text AS row FROM operations WHERE id = 'contended-3'`);
+    // Another write (here: a projection rewrite, as a rebuild's swap would do) moves the row on.
+    await dataSource.query(`UPDATE operations SET projected_at = now() WHERE id = 'contended-3'`);
+
+    const stale = dataSource.query('SELECT opledger_append_events($1::json, $2::json, $3::json, $4)', [
+      JSON.stringify([{ id: 'contended-3', base_version: 1, base_row: head.row }]),
+      JSON.stringify([]),
+      JSON.stringify([]),
+      APPEND_ORDER_LOCK_KEY,
+    ]);
+    await expect(stale).rejects.toMatchObject({ driverError: { code: '40001' } });
+
+    // The store itself reads again and succeeds.
+    const [outcome] = await store.append([operationEvent('contended-3', 'custom.noted')]);
+    expect(outcome).toMatchObject({ status: 'appended', version: 2 });
+  });
+});
