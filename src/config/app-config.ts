@@ -147,7 +147,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ingestEnabled: bool(env, 'INGEST_ENABLED', true),
     ingestBatchMaxEvents: integer(env, 'INGEST_BATCH_MAX_EVENTS', 1000, 1, 100_000),
     ingestFetchMaxWaitMs: integer(env, 'INGEST_FETCH_MAX_WAIT_MS', 100, 1, 60_000),
-    ingestPartitionsConcurrency: integer(env, 'INGEST_PARTITIONS_CONCURRENCY', 3, 1, 64),
+    ingestPartitionsConcurrency: integer(env, 'INGEST_PARTITIONS_CONCURRENCY', 12, 1, 64),
     ingestRetryMaxBackoffMs: integer(env, 'INGEST_RETRY_MAX_BACKOFF_MS', 10_000, 10, 600_000),
     ingestStallTimeoutMs: integer(env, 'INGEST_STALL_TIMEOUT_MS', 60_000, 100, 3_600_000),
     maxEventDataBytes: integer(env, 'MAX_EVENT_DATA_BYTES', 256 * 1024, 1, 16 * 1024 * 1024),

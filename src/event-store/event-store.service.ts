@@ -78,9 +78,9 @@ function isWriteConflict(error: unknown): boolean {
 const READ_HEADS_SQL = `
   SELECT
     (SELECT coalesce(json_agg(json_build_array(o.id, o.version, o.xmin::text, o.state, o.memo)), '[]'::json)
-     FROM operations o WHERE o.id IN (SELECT json_array_elements_text($1::json)) AND o.version > 0)::text AS heads,
+     FROM operations o WHERE o.id = ANY(ARRAY(SELECT json_array_elements_text($1::json))) AND o.version > 0)::text AS heads,
     (SELECT coalesce(json_agg(json_build_array(e.event_id, e.operation_id, e.version, e.position::text)), '[]'::json)
-     FROM operation_events e WHERE e.event_id IN (SELECT json_array_elements_text($2::json)))::text AS stored`;
+     FROM operation_events e WHERE e.event_id = ANY(ARRAY(SELECT json_array_elements_text($2::json))))::text AS stored`;
 
 type HeadTuple = [id: string, version: number, row: string, state: Projection['state'], memo: Projection['memo']];
 type StoredTuple = [eventId: string, operationId: string, version: number, position: string];
@@ -142,7 +142,7 @@ export class EventStore {
       try {
         return await this.dataSource.transaction('READ COMMITTED', async (manager) => {
           await manager.query(
-            `SELECT 1 FROM operations WHERE id IN (SELECT json_array_elements_text($1::json)) ORDER BY id FOR UPDATE`,
+            `SELECT 1 FROM operations WHERE id = ANY(ARRAY(SELECT json_array_elements_text($1::json))) ORDER BY id FOR UPDATE`,
             [JSON.stringify([...new Set(events.map((e) => e.operationId))])],
           );
           return this.tryAppend(events, options, (sql, parameters) => manager.query(sql, parameters));

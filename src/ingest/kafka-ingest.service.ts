@@ -8,6 +8,7 @@ import { AppendEventsCommand } from '../event-store/commands/append-events.comma
 import type { AppendOutcome } from '../event-store/event-store.service';
 import { isTransientDatabaseError } from '../event-store/transient-errors';
 import { MetricsService } from '../metrics/metrics.service';
+import { AppendCoalescer } from './append-coalescer';
 import { DeadLetter } from './dead-letter';
 import { DeadLetterService } from './dead-letter.service';
 import { IncomingBatch, KafkaGateway } from './kafka/kafka-gateway';
@@ -30,14 +31,16 @@ export interface IngestStatus {
 
 /**
  * Consumes the operation-events topic: each bounded chunk of a fetched batch
- * becomes one append transaction; the offset is committed only after it (and
- * the dead letters of that chunk) are durable.
+ * is appended (merged with the chunks other partitions hand in at the same
+ * time); the offset is committed only after it (and the dead letters of that
+ * chunk) are durable.
  */
 @Injectable()
 export class KafkaIngestService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('KafkaIngest');
   private running = false;
   private retryingSince: Date | null = null;
+  private readonly coalescer: AppendCoalescer;
 
   constructor(
     private readonly kafka: KafkaGateway,
@@ -45,7 +48,12 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
     private readonly deadLetters: DeadLetterService,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
-  ) {}
+  ) {
+    this.coalescer = new AppendCoalescer((events) => this.commandBus.execute(new AppendEventsCommand(events)), {
+      maxEvents: config.ingestBatchMaxEvents,
+      maxInFlight: 2,
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.ingestEnabled) return;
@@ -138,13 +146,14 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * One transaction for the whole chunk; if Postgres refuses it for a reason
-   * that is not transient, the events are tried one by one so that a single
-   * unstorable event is dead-lettered instead of blocking its partition.
+   * One transaction for the whole chunk (merged with other partitions' chunks
+   * by the coalescer); if Postgres refuses it for a reason that is not
+   * transient, the events are tried one by one so that a single unstorable
+   * event is dead-lettered instead of blocking its partition.
    */
   private async appendOrIsolate(events: OperationEvent[]): Promise<AppendOutcome[]> {
     try {
-      return await this.commandBus.execute(new AppendEventsCommand(events));
+      return await this.coalescer.append(events);
     } catch (error) {
       if (isTransientDatabaseError(error) || events.length === 0) throw error;
       this.logger.warn(`append of ${events.length} events refused (${String(error)}); isolating the culprit`);

@@ -22,21 +22,28 @@ RETURNS json LANGUAGE plpgsql AS $fn$
 DECLARE
   changed bigint;
   appended json;
+  b_id text[]; b_version int[]; b_row text[]; existing text[];
   e_operation text[]; e_version int[]; e_id text[]; e_type text[]; e_source text[]; e_time timestamptz[]; e_data jsonb[];
   p_id text[]; p_version int[]; p_status text[]; p_state jsonb[]; p_memo jsonb[]; p_created timestamptz[];
   p_updated timestamptz[]; p_base int[];
 BEGIN
-  -- Row locks in id order, the order every writer takes them in.
-  PERFORM 1 FROM operations o
-  WHERE o.id IN (SELECT b.id FROM json_to_recordset(bases) AS b(id text, base_version int) WHERE b.base_version > 0)
-  ORDER BY o.id
-  FOR UPDATE;
+  -- Every statement below reaches operations through "= ANY(array)": an index scan whatever the
+  -- table's size, also in the plan PL/pgSQL caches when the table was still small.
+  SELECT array_agg(b.id), array_agg(b.base_version), array_agg(b.base_row),
+         coalesce(array_agg(b.id) FILTER (WHERE b.base_version > 0), '{}')
+  INTO b_id, b_version, b_row, existing
+  FROM json_to_recordset(bases) AS b(id text, base_version int, base_row text);
 
+  -- Row locks in id order, the order every writer takes them in; then the check that no head moved.
+  WITH locked AS (
+    SELECT o.id, o.version, o.xmin::text AS row_version FROM operations o
+    WHERE o.id = ANY(b_id) ORDER BY o.id FOR UPDATE
+  )
   SELECT count(*) INTO changed
-  FROM json_to_recordset(bases) AS b(id text, base_version int, base_row text)
-  LEFT JOIN operations o ON o.id = b.id
-  WHERE CASE WHEN b.base_version = 0 THEN o.id IS NOT NULL
-             ELSE o.id IS NULL OR o.version <> b.base_version OR o.xmin::text <> b.base_row END;
+  FROM unnest(b_id, b_version, b_row) AS b(id, base_version, base_row)
+  LEFT JOIN locked l ON l.id = b.id
+  WHERE CASE WHEN b.base_version = 0 THEN l.id IS NOT NULL
+             ELSE l.id IS NULL OR l.version <> b.base_version OR l.row_version <> b.base_row END;
   IF changed > 0 THEN
     RAISE EXCEPTION '% operation(s) changed since they were read', changed USING ERRCODE = 'serialization_failure';
   END IF;
@@ -55,7 +62,7 @@ BEGIN
   INTO p_id, p_version, p_status, p_state, p_memo, p_created, p_updated, p_base
   FROM json_to_recordset(projections)
     AS p(id text, version int, status text, state jsonb, memo jsonb, created_at timestamptz, updated_at timestamptz)
-  JOIN json_to_recordset(bases) AS b(id text, base_version int) ON b.id = p.id;
+  JOIN unnest(b_id, b_version) AS b(id, base_version) ON b.id = p.id;
 
   -- Held to commit: positions become visible in the order they were assigned (a gap-safe feed).
   PERFORM pg_advisory_xact_lock(order_lock);
@@ -78,7 +85,7 @@ BEGIN
         updated_at = f.updated_at, last_position = f.last_position, projected_at = now(),
         first_position = COALESCE(o.first_position, f.first_position)
     FROM folded AS f
-    WHERE f.base_version > 0 AND o.id = f.id
+    WHERE o.id = ANY(existing) AND f.base_version > 0 AND o.id = f.id
   ), created AS (
     INSERT INTO operations
       (id, version, status, state, memo, created_at, updated_at, last_position, projected_at, first_position)
