@@ -16,7 +16,7 @@ const DEFAULTS: AppConfig = {
   ingestEnabled: true,
   ingestBatchMaxEvents: 1000,
   ingestFetchMaxWaitMs: 100,
-  ingestPartitionsConcurrency: 3,
+  ingestPartitionsConcurrency: 12,
   ingestRetryMaxBackoffMs: 10_000,
   ingestStallTimeoutMs: 60_000,
   maxEventDataBytes: 256 * 1024,
