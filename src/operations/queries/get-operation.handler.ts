@@ -13,7 +13,6 @@ export class GetOperationHandler implements IQueryHandler<GetOperationQuery, Ope
     const record = await this.dataSource
       .getRepository(OperationRecord)
       .findOne({ where: { id: query.operationId }, select: { id: true, version: true, state: true } });
-    // version 0 is an append's placeholder that has not committed real events.
-    return record && record.version > 0 ? record.state : null;
+    return record ? record.state : null;
   }
 }
