@@ -180,7 +180,6 @@ export function spawnPostgresServer(command: PostgresServerCommand): ChildProces
     '127.0.0.1',
     '-c',
     'unix_socket_directories=',
-    ...(process.env.PG_HACK_FLAGS ?? '').split(' ').filter(Boolean),
   ];
   const ids = command.uid === undefined ? {} : { uid: command.uid, gid: command.gid };
   const child = spawn(command.binary, args, { ...ids, detached: true, stdio: ['ignore', logFd, logFd] });
