@@ -37,10 +37,9 @@ export async function* readEventsByOperation(
   db: SqlRunner,
   options: OperationStreamOptions,
 ): AsyncGenerator<StoredEvent[]> {
-  let after = options.after;
-  for (;;) {
-    const filter = options.operationIds ? 'AND operation_id = ANY($5::text[])' : '';
-    const rows = await selectRows<StoredEventRow>(
+  const filter = options.operationIds ? 'AND operation_id = ANY($5::text[])' : '';
+  const readPage = (after: OperationCursor) =>
+    selectRows<StoredEventRow>(
       db,
       `SELECT ${STORED_EVENT_COLUMNS} FROM operation_events
        WHERE (operation_id, version) > ($1, $2) AND position <= $3 ${filter}
@@ -53,11 +52,20 @@ export async function* readEventsByOperation(
         ...(options.operationIds ? [options.operationIds] : []),
       ],
     );
+  let page = readPage(options.after);
+  for (;;) {
+    const rows = await page;
     if (rows.length === 0) return;
+    const full = rows.length === options.pageSize;
+    if (full) {
+      // Read-ahead: Postgres reads the next page while the caller folds and writes this one.
+      const last = rows[rows.length - 1];
+      page = readPage({ operationId: last.operation_id, version: last.version });
+      // A caller that stops early leaves the read-ahead unobserved; its failure is of no interest then.
+      page.catch(() => undefined);
+    }
     yield rows.map(toStoredEvent);
-    if (rows.length < options.pageSize) return;
-    const last = rows[rows.length - 1];
-    after = { operationId: last.operation_id, version: last.version };
+    if (!full) return;
   }
 }
 

@@ -21,8 +21,9 @@ const PAGE_SIZE = 1000;
 
 /**
  * Rebuilds one operation's projection in place, in one transaction that locks
- * its row exactly as an append does (placeholder insert, then FOR UPDATE):
- * appends to it wait, and the fold sees every event they committed before.
+ * its row (inserting a placeholder first if it is missing, then FOR UPDATE):
+ * appends to it wait, the fold sees every event they committed before, and an
+ * append that read the row earlier is refused by its "no head moved" check.
  */
 @Injectable()
 export class OperationRebuilder {

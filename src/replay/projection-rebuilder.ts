@@ -210,12 +210,9 @@ export class ProjectionRebuilder {
     });
     let batch: ProjectionRow[] = [];
     let batchEvents = 0;
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const rows = batch;
-      const events = batchEvents;
-      batch = [];
-      batchEvents = 0;
+    // One write in flight while the next batch is folded; writes (and so checkpoints) stay in order.
+    let writing: Promise<void> = Promise.resolve();
+    const write = async (rows: ProjectionRow[], events: number) => {
       job = await this.dataSource.transaction(async (manager) => {
         await upsertProjectionRows(manager, context.table, context.layout, rows);
         return this.jobs.recordBulkProgress(manager, job.id, {
@@ -226,15 +223,31 @@ export class ProjectionRebuilder {
       });
       if (job.kind === 'rebuild') this.metrics.rebuildEvents.inc(events);
       this.report(job, context.options);
+    };
+    const flush = async () => {
+      await writing;
       this.stopIfCancelled(job, context);
+      if (batch.length === 0) return;
+      writing = write(batch, batchEvents);
+      // Marked as handled now; the next flush awaits it and rethrows its failure.
+      writing.catch(() => undefined);
+      batch = [];
+      batchEvents = 0;
     };
     this.stopIfCancelled(job, context);
-    for await (const folded of foldOperations(pages)) {
-      batch.push(folded.row);
-      batchEvents += folded.events;
-      if (batch.length >= context.pageSize || batchEvents >= context.pageSize * 10) await flush();
+    try {
+      for await (const folded of foldOperations(pages)) {
+        batch.push(folded.row);
+        batchEvents += folded.events;
+        if (batch.length >= context.pageSize || batchEvents >= context.pageSize * 10) await flush();
+      }
+      await flush();
+    } finally {
+      // Never leave a write running behind a failure or a cancel.
+      await writing.catch(() => undefined);
     }
-    await flush();
+    await writing;
+    this.stopIfCancelled(job, context);
     await analyzeShadowTable(this.dataSource, context.table);
     job = await this.jobs.recordPhase(job.id, 'catch-up', job.horizonPosition!);
     this.report(job, context.options);
