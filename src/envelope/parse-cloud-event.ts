@@ -64,7 +64,8 @@ export function parseCloudEvent(input: unknown, limits: EnvelopeLimits = DEFAULT
     ['source', source],
     ['type', type],
   ] as const) {
-    if (value.includes('\u0000')) return invalid(field, `${field} must not contain the NUL character`);
+    const problem = unstorableText(value);
+    if (problem) return invalid(field, `${field} must not contain ${problem}`);
   }
 
   let eventData: JsonObject | null = null;
@@ -127,17 +128,30 @@ function checkTypeSpecificData(type: string, data: JsonObject | null): ParseResu
 
 export const MAX_DATA_DEPTH = 64;
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
- * Iterative walk of `data`: refuses nesting deeper than MAX_DATA_DEPTH and the
- * NUL character, which Postgres jsonb cannot hold (refused here, it cannot fail
- * a whole batch later).
+ * Text Postgres cannot store: the NUL character, and a lone UTF-16 surrogate
+ * (what a JSON "\\ud800" escape without its pair decodes to), which its JSON
+ * parser refuses. Refused here, it cannot fail a whole batch later.
+ */
+function unstorableText(value: string): string | null {
+  if (value.includes('\u0000')) return 'the NUL character (\\u0000)';
+  if (LONE_SURROGATE.test(value)) return 'a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair)';
+  return null;
+}
+
+/**
+ * Iterative walk of `data`: refuses nesting deeper than MAX_DATA_DEPTH and
+ * text Postgres cannot store (see unstorableText).
  */
 function scanData(data: JsonObject): string | null {
   const stack: { value: unknown; depth: number }[] = [{ value: data, depth: 1 }];
   while (stack.length > 0) {
     const { value, depth } = stack.pop()!;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return 'data must not contain the NUL character (\\u0000)';
+      const problem = unstorableText(value);
+      if (problem) return `data must not contain ${problem}`;
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
@@ -146,7 +160,8 @@ function scanData(data: JsonObject): string | null {
       for (const item of value) stack.push({ value: item, depth: depth + 1 });
     } else {
       for (const [key, item] of Object.entries(value)) {
-        if (key.includes('\u0000')) return 'data must not contain the NUL character (\\u0000)';
+        const problem = unstorableText(key);
+        if (problem) return `data must not contain ${problem}`;
         stack.push({ value: item, depth: depth + 1 });
       }
     }

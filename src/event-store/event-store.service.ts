@@ -5,6 +5,7 @@ import type { OperationEvent, StoredEvent } from '../envelope/operation-event';
 import type { Rejection } from '../envelope/parse-cloud-event';
 import { applyEvent, emptyProjection, Projection } from '../projection/operation-fold';
 import { GlobalPosition, toGlobalPosition } from './global-position';
+import { isWriteConflict } from './transient-errors';
 
 export type AppendOutcome =
   | { status: 'appended'; eventId: string; operationId: string; version: number; position: GlobalPosition }
@@ -64,15 +65,6 @@ export class AppendRejectedError extends Error {
 
 /** How often an append is tried when another writer changed what it read (see opledger_append_events). */
 const APPEND_CONFLICT_ATTEMPTS = 5;
-
-function isWriteConflict(error: unknown): boolean {
-  const code =
-    (error as { driverError?: { code?: unknown }; code?: unknown }).driverError?.code ??
-    (error as { code?: unknown }).code;
-  // serialization_failure: a head changed since it was read; unique_violation: another writer stored
-  // the same event id, or the same version of a new operation, first.
-  return code === '40001' || code === '23505';
-}
 
 /** What an append reads first: the heads it folds onto and the events already stored. */
 const READ_HEADS_SQL = `

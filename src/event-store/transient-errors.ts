@@ -36,3 +36,20 @@ export function isTransientDatabaseError(error: unknown): boolean {
   const message = typeof candidate.message === 'string' ? candidate.message : '';
   return TRANSIENT_MESSAGES.some((m) => message.includes(m));
 }
+
+function sqlState(error: unknown): string {
+  const candidate = error as { driverError?: { code?: unknown }; code?: unknown } | null;
+  const code = candidate?.driverError?.code ?? candidate?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+/**
+ * Another writer got there first: a head moved since it was read
+ * (serialization_failure), a unique key was taken (a new operation's first
+ * version, an event id), or two writers waited on each other. Worth trying the
+ * same work again at once; unlike a lost connection, it concerns only the
+ * events involved.
+ */
+export function isWriteConflict(error: unknown): boolean {
+  return ['40001', '23505', '40P01'].includes(sqlState(error));
+}

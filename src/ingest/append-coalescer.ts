@@ -1,6 +1,6 @@
 import type { OperationEvent } from '../envelope/operation-event';
 import type { AppendOutcome } from '../event-store/event-store.service';
-import { isTransientDatabaseError } from '../event-store/transient-errors';
+import { isTransientDatabaseError, isWriteConflict } from '../event-store/transient-errors';
 
 type AppendBatch = (events: OperationEvent[]) => Promise<AppendOutcome[]>;
 
@@ -86,13 +86,15 @@ export class AppendCoalescer {
     try {
       outcomes = await this.appendBatch(group.flatMap((member) => member.events));
     } catch (error) {
-      if (isTransientDatabaseError(error)) {
+      if (isTransientDatabaseError(error) && !isWriteConflict(error)) {
+        // The database is unreachable or shutting down: every chunk waits for it alike.
         for (const member of group) member.reject(error);
-      } else {
-        // Something in the merged batch is unstorable: each chunk is tried on its own, so only the
-        // chunk that holds it sees the error (and isolates the event).
-        await Promise.all(group.map((member) => this.settle(member, () => this.appendBatch(member.events))));
+        return;
       }
+      // Something in the merged batch is unstorable, or keeps colliding with another writer: each
+      // chunk is tried on its own (one after another, as many connections as a single append), so
+      // only the chunk that holds it sees the error and the other partitions go on.
+      for (const member of group) await this.settle(member, () => this.appendBatch(member.events));
       return;
     }
     let offset = 0;

@@ -112,4 +112,23 @@ describe('AppendCoalescer', () => {
       ['b1', 'bad'],
     ]);
   });
+
+  it('retries each chunk alone after a write conflict, so a chunk that keeps colliding holds up only its partition', async () => {
+    const conflict = Object.assign(new Error('operation(s) changed since they were read'), { code: '40001' });
+    const seen: string[][] = [];
+    const coalescer = new AppendCoalescer(
+      async (events) => {
+        seen.push(events.map((e) => e.id));
+        if (events.some((e) => e.id === 'stuck')) throw conflict;
+        return events.map((e) => appended(e));
+      },
+      { maxEvents: 100, maxInFlight: 2 },
+    );
+    const stuck = coalescer.append([event('stuck')]);
+    const other = coalescer.append([event('b1')]);
+
+    await expect(stuck).rejects.toBe(conflict);
+    expect((await other).map((o) => o.eventId)).toEqual(['b1']);
+    expect(seen).toEqual([['stuck', 'b1'], ['stuck'], ['b1']]);
+  });
 });

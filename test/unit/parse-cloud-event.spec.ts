@@ -190,6 +190,28 @@ describe('parseCloudEvent', () => {
     });
   });
 
+  describe('lone UTF-16 surrogates (Postgres refuses them in JSON)', () => {
+    it.each(['id', 'source', 'type'])('rejects a lone surrogate in %s', (attribute) => {
+      const rejection = rejectionOf(event({ [attribute]: 'a\uD800b' }));
+      expect(rejection).toMatchObject({ reason: 'invalid_envelope', field: attribute });
+      expect(rejection.detail).toContain('surrogate');
+    });
+
+    it.each([
+      ['a high surrogate at the end of a string', { note: 'x\uD83D' }],
+      ['a low surrogate without its high one', { note: '\uDE00x' }],
+      ['a nested key', { outer: { ['k\uDC00']: 1 } }],
+    ])('rejects %s in data', (_name, data) => {
+      const rejection = rejectionOf(event({ data }));
+      expect(rejection).toMatchObject({ reason: 'invalid_envelope', field: 'data' });
+      expect(rejection.detail).toContain('surrogate');
+    });
+
+    it('accepts a well-formed pair (an emoji) everywhere', () => {
+      expect(parseCloudEvent(event({ type: 'custom.\uD83D\uDE00', data: { note: '\uD83D\uDE00' } })).ok).toBe(true);
+    });
+  });
+
   describe('data', () => {
     it.each([
       ['an array', [1, 2]],
