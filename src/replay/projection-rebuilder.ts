@@ -20,6 +20,7 @@ import { REBUILD_SLOT, ReplayJobLease } from './replay-job-lease';
 import { ReplayJobStore } from './replay-job-store';
 import {
   analyzeShadowTable,
+  completeShadowIndexes,
   createShadowTable,
   dropShadowTable,
   LIVE_TABLE,
@@ -176,6 +177,8 @@ export class ProjectionRebuilder {
 
       if (job.phase === 'bulk') job = await this.bulkPass(job, context);
       job = await this.catchUpOnline(job, context);
+      // Normally a no-op (the bulk pass built them); never left to the swap, which holds the live table locked.
+      if (job.kind === 'rebuild') await completeShadowIndexes(this.dataSource, table);
       job = job.kind === 'rebuild' ? await this.swap(job, context) : await this.verify(job, context);
       this.logger.log(`${job.kind} job ${job.id} succeeded`);
       this.report(job, context.options);
@@ -248,6 +251,7 @@ export class ProjectionRebuilder {
     }
     await writing;
     this.stopIfCancelled(job, context);
+    if (job.kind === 'rebuild') await completeShadowIndexes(this.dataSource, context.table);
     await analyzeShadowTable(this.dataSource, context.table);
     job = await this.jobs.recordPhase(job.id, 'catch-up', job.horizonPosition!);
     this.report(job, context.options);

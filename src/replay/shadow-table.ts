@@ -3,13 +3,39 @@ import { quoteIdentifier, selectRows, SqlRunner } from './sql';
 export const LIVE_TABLE = 'operations';
 
 /**
- * A copy of the operations table's shape, with every index and constraint it
- * has today (whatever later migrations added), filled by a rebuild or a verify.
- * UNLOGGED would be faster but does not survive a crash, and the table becomes
- * the live projection: it is an ordinary table.
+ * A copy of the operations table's shape (columns, defaults, constraints),
+ * filled by a rebuild or a verify. While it is bulk-loaded it has only its
+ * primary key (the upserts need it); completeShadowIndexes adds every other
+ * index the live table has once the bulk pass is over, which is far cheaper
+ * than maintaining them row by row. UNLOGGED would be faster but does not
+ * survive a crash, and the table becomes the live projection: it is an
+ * ordinary table.
  */
 export async function createShadowTable(db: SqlRunner, table: string): Promise<void> {
-  await db.query(`CREATE TABLE IF NOT EXISTS ${quoteIdentifier(table)} (LIKE ${LIVE_TABLE} INCLUDING ALL)`);
+  await db.query(
+    `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(table)}
+       (LIKE ${LIVE_TABLE} INCLUDING ALL EXCLUDING INDEXES, PRIMARY KEY (id))`,
+  );
+}
+
+/**
+ * Gives the shadow every index of the live table that it does not have yet
+ * (matched by what they index, not by name): idempotent, so a resumed job can
+ * run it again.
+ */
+export async function completeShadowIndexes(db: SqlRunner, table: string): Promise<void> {
+  const missing = await indexesOf(db, table);
+  for (const live of await indexesOf(db, LIVE_TABLE)) {
+    const present = missing.findIndex((candidate) => candidate.shape === live.shape);
+    if (present >= 0) {
+      missing.splice(present, 1);
+      continue;
+    }
+    const name = quoteIdentifier(`${table}_${live.name}`.slice(0, 63));
+    await db.query(
+      `CREATE ${live.unique ? 'UNIQUE ' : ''}INDEX ${name} ON ${quoteIdentifier(table)}${live.definitionTail}`,
+    );
+  }
 }
 
 export async function shadowTableExists(db: SqlRunner, table: string): Promise<boolean> {
@@ -31,6 +57,9 @@ export async function analyzeShadowTable(db: SqlRunner, table: string): Promise<
 interface IndexInfo {
   name: string;
   shape: string;
+  unique: boolean;
+  /** The definition from " USING …" on: what is indexed, how, and any WHERE clause. */
+  definitionTail: string;
 }
 
 /** Each index of a table with what it indexes, independent of the index's and the table's name. */
@@ -43,11 +72,16 @@ async function indexesOf(db: SqlRunner, table: string): Promise<IndexInfo[]> {
      WHERE i.indrelid = $1::regclass ORDER BY c.relname`,
     [quoteIdentifier(table)],
   );
-  return rows.map((row) => ({
-    name: row.name,
+  return rows.map((row) => {
     // "CREATE INDEX <name> ON <table> USING btree (status, ...)": the part from USING is the shape.
-    shape: `${row.is_primary}|${row.is_unique}|${row.definition.slice(row.definition.indexOf(' USING '))}`,
-  }));
+    const definitionTail = row.definition.slice(row.definition.indexOf(' USING '));
+    return {
+      name: row.name,
+      shape: `${row.is_primary}|${row.is_unique}|${definitionTail}`,
+      unique: row.is_unique,
+      definitionTail,
+    };
+  });
 }
 
 /**
