@@ -128,7 +128,8 @@ function checkTypeSpecificData(type: string, data: JsonObject | null): ParseResu
 
 export const MAX_DATA_DEPTH = 64;
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** String.prototype.isWellFormed (ES2024, native in Node 20): false when a lone surrogate is present. */
+const isWellFormed = (value: string): boolean => (value as string & { isWellFormed(): boolean }).isWellFormed();
 
 /**
  * Text Postgres cannot store: the NUL character, and a lone UTF-16 surrogate
@@ -137,7 +138,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 function unstorableText(value: string): string | null {
   if (value.includes('\u0000')) return 'the NUL character (\\u0000)';
-  if (LONE_SURROGATE.test(value)) return 'a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair)';
+  if (!isWellFormed(value)) return 'a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair)';
   return null;
 }
 
