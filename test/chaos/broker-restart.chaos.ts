@@ -13,10 +13,11 @@ import {
   countStoredEvents,
   distinctEventCount,
   expectLedgerIntact,
+  ledgerColumns,
   ledgerFigures,
   waitForStoredCount,
 } from './support/ledger-check';
-import { writeResult } from './support/results';
+import { toSeconds, writeResult } from './support/results';
 import { seededRandom, type SentLedger, SteadyProducer } from './support/workload';
 
 const { operations } = CHAOS_SIZE.brokerRestart;
@@ -92,20 +93,12 @@ describe('scenario 4: Kafka broker restart mid-ingest', () => {
       sizeDescription: `${ledger.size.toLocaleString('en')} operations (at least ${operations} sent before, through and after the outage)`,
       seed,
       durationMs: Date.now() - startedAt,
-      columns: {
-        eventsSent: load.acknowledgedEvents,
-        distinctEvents: figures.distinctEvents,
-        stored: figures.stored,
-        duplicated: figures.duplicated,
-        lost: figures.lost,
-        deadLettered: 0,
-        baselineStaleRows: null,
-      },
+      columns: ledgerColumns(figures, load.acknowledgedEvents),
       figures: {
         ...ledgerFigures(figures),
-        outageSeconds: Math.round((brokerBackAt - stoppedAt) / 100) / 10,
-        notReadyAfterSeconds: Math.round(notReadyAfterMs / 100) / 10,
-        readyAgainAfterSeconds: Math.round(readyAgainAfterMs / 100) / 10,
+        outageSeconds: toSeconds(brokerBackAt - stoppedAt),
+        notReadyAfterSeconds: toSeconds(notReadyAfterMs),
+        readyAgainAfterSeconds: toSeconds(readyAgainAfterMs),
         producerSendRetries: load.sendRetries,
         producerFailures: load.failures.length,
       },

@@ -8,10 +8,11 @@ import {
   countStoredEvents,
   distinctEventCount,
   expectLedgerIntact,
+  ledgerColumns,
   ledgerFigures,
   waitForStoredCount,
 } from './support/ledger-check';
-import { writeResult } from './support/results';
+import { toSeconds, writeResult } from './support/results';
 import {
   emptyHttpStats,
   runHttpWriter,
@@ -104,21 +105,17 @@ describe('scenario 2: crashes', () => {
       sizeDescription: `${kills} SIGKILLs, ${ledger.size.toLocaleString('en')} operations over Kafka and ${httpWriters} HTTP writers`,
       seed,
       durationMs: Date.now() - startedAt,
-      columns: {
-        eventsSent: load.acknowledgedEvents + http.requests - http.connectionRetries - http.unavailableRetries,
-        distinctEvents: figures.distinctEvents,
-        stored: figures.stored,
-        duplicated: figures.duplicated,
-        lost: figures.lost,
-        deadLettered: 0,
-        baselineStaleRows: null,
-      },
+      columns: ledgerColumns(
+        figures,
+        load.acknowledgedEvents + http.requests - http.connectionRetries - http.unavailableRetries,
+      ),
       figures: {
         ...ledgerFigures(figures),
         kills: killMoments.length,
         killsWithBacklog: killMoments.filter((k) => k.backlogAtKill > 0).length,
-        meanRestartSeconds:
-          Math.round(killMoments.reduce((sum, k) => sum + k.downMs, 0) / Math.max(1, killMoments.length) / 100) / 10,
+        meanRestartSeconds: toSeconds(
+          killMoments.reduce((sum, k) => sum + k.downMs, 0) / Math.max(1, killMoments.length),
+        ),
         httpRetriesWhileDown: http.connectionRetries,
         http503Retries: http.unavailableRetries,
         httpFailures: http.failures.length,

@@ -9,6 +9,7 @@ import {
   countStoredEvents,
   distinctEventCount,
   expectLedgerIntact,
+  ledgerColumns,
   ledgerFigures,
   waitForStoredCount,
 } from './support/ledger-check';
@@ -117,15 +118,7 @@ describe('scenario 8: graceful shutdown', () => {
       sizeDescription: `${terms} SIGTERMs, ${ledger.size.toLocaleString('en')} operations`,
       seed,
       durationMs: Date.now() - startedAt,
-      columns: {
-        eventsSent: load.acknowledgedEvents,
-        distinctEvents: figures.distinctEvents,
-        stored: figures.stored,
-        duplicated: figures.duplicated,
-        lost: figures.lost,
-        deadLettered: 0,
-        baselineStaleRows: null,
-      },
+      columns: ledgerColumns(figures, load.acknowledgedEvents),
       figures: {
         ...ledgerFigures(figures),
         sigterms: checks.length,

@@ -15,10 +15,11 @@ import {
   countStoredEvents,
   distinctEventCount,
   expectLedgerIntact,
+  ledgerColumns,
   ledgerFigures,
   waitForStoredCount,
 } from './support/ledger-check';
-import { writeResult } from './support/results';
+import { toSeconds, writeResult } from './support/results';
 import {
   emptyHttpStats,
   runHttpWriter,
@@ -123,20 +124,15 @@ describe('scenario 3: Postgres restart mid-ingest', () => {
       sizeDescription: `${ledger.size.toLocaleString('en')} operations (${operations} over Kafka, the rest over HTTP)`,
       seed,
       durationMs: Date.now() - startedAt,
-      columns: {
-        eventsSent: load.acknowledgedEvents + http.requests - http.unavailableRetries - http.connectionRetries,
-        distinctEvents: figures.distinctEvents,
-        stored: figures.stored,
-        duplicated: figures.duplicated,
-        lost: figures.lost,
-        deadLettered: 0,
-        baselineStaleRows: null,
-      },
+      columns: ledgerColumns(
+        figures,
+        load.acknowledgedEvents + http.requests - http.unavailableRetries - http.connectionRetries,
+      ),
       figures: {
         ...ledgerFigures(figures),
-        outageSeconds: Math.round((postgresBackAt - stoppedAt) / 100) / 10,
-        notReadyAfterSeconds: Math.round(notReadyAfterMs / 100) / 10,
-        readyAgainAfterSeconds: Math.round(readyAgainAfterMs / 100) / 10,
+        outageSeconds: toSeconds(postgresBackAt - stoppedAt),
+        notReadyAfterSeconds: toSeconds(notReadyAfterMs),
+        readyAgainAfterSeconds: toSeconds(readyAgainAfterMs),
         operationsSentDuringOutage,
         http503Retries: http.unavailableRetries,
         httpFailures: http.failures.length,

@@ -6,8 +6,14 @@ import { testInfrastructure } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
 import { ServiceProcess } from '../support/service-process';
-import { checkLedger, expectLedgerIntact, ledgerFigures, waitForStoredCount } from './support/ledger-check';
-import { writeResult } from './support/results';
+import {
+  checkLedger,
+  expectLedgerIntact,
+  ledgerColumns,
+  ledgerFigures,
+  waitForStoredCount,
+} from './support/ledger-check';
+import { toSeconds, writeResult } from './support/results';
 import {
   appendOverHttp,
   asReferenceEvents,
@@ -136,15 +142,7 @@ describe('scenario 1: races', () => {
       sizeDescription: `${operations.toLocaleString('en')} operations, ${producers} producers, ${Math.round(duplicateRatio * 100)}% sent twice`,
       seed,
       durationMs: Date.now() - startedAt,
-      columns: {
-        eventsSent: deliveries.length,
-        distinctEvents: figures.distinctEvents,
-        stored: figures.stored,
-        duplicated: figures.duplicated,
-        lost: figures.lost,
-        deadLettered: 0,
-        baselineStaleRows,
-      },
+      columns: ledgerColumns(figures, deliveries.length, baselineStaleRows),
       figures: {
         ...ledgerFigures(figures),
         kafkaRecords: kafkaDeliveries,
@@ -153,8 +151,8 @@ describe('scenario 1: races', () => {
         httpFailures: http.failures.length,
         baselineRows: naiveStatuses.size,
         baselineStalePercent: Math.round((1000 * baselineStaleRows) / ledger.size) / 10,
-        sendSeconds: Math.round((sentAt - startedAt) / 100) / 10,
-        drainSeconds: Math.round((ingestedAt - sentAt) / 100) / 10,
+        sendSeconds: toSeconds(sentAt - startedAt),
+        drainSeconds: toSeconds(ingestedAt - sentAt),
       },
     });
 

@@ -1,3 +1,4 @@
+import type { LedgerColumns } from './results';
 import { isDeepStrictEqual } from 'node:util';
 import { referenceState } from '../../support/reference-fold';
 import { queryDatabase } from '../../support/test-app';
@@ -184,4 +185,14 @@ export function expectLedgerIntact(figures: LedgerFigures): void {
 export function ledgerFigures(figures: LedgerFigures): Record<string, number> {
   const { examples: _examples, ...numbers } = figures;
   return numbers;
+}
+
+/** The ledger columns of the reliability table for a scenario whose events all had to be stored. */
+export function ledgerColumns(
+  figures: LedgerFigures,
+  eventsSent: number,
+  baselineStaleRows: number | null = null,
+): LedgerColumns {
+  const { distinctEvents, stored, duplicated, lost } = figures;
+  return { eventsSent, distinctEvents, stored, duplicated, lost, deadLettered: 0, baselineStaleRows };
 }

@@ -50,3 +50,8 @@ export function writeResult(result: Omit<ScenarioResult, 'size' | 'command' | 'f
     CHAOS_SIZE_NAME === 'full' ? `${result.scenario}.json` : `${result.scenario}.${CHAOS_SIZE_NAME}.json.tmp`;
   writeFileSync(join(RESULTS_DIR, file), `${JSON.stringify(full, null, 2)}\n`);
 }
+
+/** Milliseconds as seconds with one decimal, the precision the reliability table shows. */
+export function toSeconds(ms: number): number {
+  return Math.round(ms / 100) / 10;
+}
