@@ -1,3 +1,4 @@
+import { checkInteger, INTEGER_KINDS, rangeMessage } from '../common/integer-range';
 import { canonicalTime } from './event-time';
 import { JsonObject, OperationEvent, STAGE_EVENT_TYPES } from './operation-event';
 
@@ -92,16 +93,10 @@ export function parseCloudEvent(input: unknown, limits: EnvelopeLimits = DEFAULT
   let expectedVersion: number | null = null;
   if (expectedversion !== undefined && expectedversion !== null) {
     // CloudEvents extension values travel as strings in binary mode and HTTP headers.
-    const n =
-      typeof expectedversion === 'string'
-        ? /^\d{1,16}$/.test(expectedversion)
-          ? Number(expectedversion)
-          : NaN
-        : expectedversion;
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
-      return invalid('expectedversion', 'expectedversion must be an integer >= 0');
-    }
-    expectedVersion = n;
+    // A version is a Postgres integer: anything past 2^31 - 1 is no version an operation can have.
+    const checked = checkInteger(expectedversion, INTEGER_KINDS.seenVersion);
+    if (!checked.ok) return invalid('expectedversion', rangeMessage('expectedversion', INTEGER_KINDS.seenVersion));
+    expectedVersion = checked.value;
   }
 
   const typeProblem = checkTypeSpecificData(type, eventData);

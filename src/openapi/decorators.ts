@@ -169,7 +169,7 @@ export const PROBLEM_EXAMPLES = {
     type: 'validation',
     title: 'Invalid request',
     status: 400,
-    detail: `limit must be between 1 and ${max}`,
+    detail: `limit must be an integer from 1 to ${max}`,
     instance: `${instance}?limit=${max + 1}`,
     field: 'limit',
   }),

@@ -1,8 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Min } from 'class-validator';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PositionQuery } from '../common/integer-params';
 import { API_KEY_SCHEME } from '../openapi/api-key-scheme';
 import { ApiAuthProblems, ApiProblemResponse, PROBLEM_EXAMPLES } from '../openapi/decorators';
 import { FeedPageDto } from '../openapi/schemas/feed-page.schema';
@@ -11,17 +10,11 @@ import { ReadFeedQuery } from './queries/read-feed.query';
 import { PageLimit } from '../common/page-limit';
 
 export class FeedQuery {
-  @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 0,
+  @PositionQuery({
     default: 0,
     example: 1042,
     description: 'A global position: the events after it (the `nextAfter` of the previous page; 0 = from the start).',
   })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'after must be an integer global position' })
-  @Min(0, { message: 'after must be >= 0' })
   after?: number;
 
   @PageLimit(1000, 100, 'events')
@@ -52,8 +45,8 @@ export class EventsController {
       type: 'validation',
       title: 'Invalid request',
       status: 400,
-      detail: 'after must be >= 0',
-      instance: '/v1/events?after=-1',
+      detail: 'after must be an integer from 0 to 9007199254740991',
+      instance: '/v1/events?after=18965905600350871552',
       field: 'after',
     },
     badLimit: PROBLEM_EXAMPLES.badLimit('/v1/events', 1000),

@@ -1,6 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Min, ValidateIf } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
+import { INTEGER_KINDS, VersionQuery } from '../common/integer-params';
+import { checkInteger } from '../common/integer-range';
 import { Problems } from '../common/problem';
 import { canonicalTime } from '../envelope/event-time';
 import { isValidOperationId } from '../envelope/parse-cloud-event';
@@ -26,18 +28,12 @@ const RFC3339_MESSAGE = (name: string) => `${name} must be an RFC 3339 timestamp
 const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 export class GetOperationParams {
-  @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 1,
+  @VersionQuery({
     example: 2,
     description:
       'Time travel: the state right after the event with this version (folded from versions 1..atVersion). ' +
       '404 if the operation had no events then. With asOf, both limits apply. No ETag is sent.',
   })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'atVersion must be an integer' })
-  @Min(1, { message: 'atVersion must be at least 1' })
   atVersion?: number;
 
   @ApiPropertyOptional({
@@ -55,17 +51,11 @@ export class GetOperationParams {
 }
 
 export class EventsPageQuery {
-  @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 1,
+  @VersionQuery({
     default: 1,
     example: 1,
     description: 'The first version of the page (the `nextFromVersion` of the previous page).',
   })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'fromVersion must be an integer' })
-  @Min(1, { message: 'fromVersion must be at least 1' })
   fromVersion?: number;
 
   @PageLimit(1000, 100, 'events')
@@ -163,9 +153,7 @@ export function encodeListCursor(position: number): string {
 
 export function decodeListCursor(cursor: string): number {
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^p(\d{1,16})$/.exec(decoded);
-  if (!match || !Number.isSafeInteger(Number(match[1]))) {
-    throw Problems.validation('cursor', 'cursor must come from a previous page (nextCursor)');
-  }
-  return Number(match[1]);
+  const position = checkInteger(/^p(\d+)$/.exec(decoded)?.[1], INTEGER_KINDS.position);
+  if (!position.ok) throw Problems.validation('cursor', 'cursor must come from a previous page (nextCursor)');
+  return position.value;
 }

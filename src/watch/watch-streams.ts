@@ -1,3 +1,4 @@
+import { INT4_MAX } from '../common/integer-range';
 import type { Logger } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import type { StoredEvent } from '../envelope/operation-event';
@@ -221,6 +222,8 @@ export class OperationWatchStream extends WatchStream {
   }
 
   protected async catchUp(writer: SseWriter): Promise<void> {
+    // No version follows the largest a Postgres integer holds (and lastSent + 1 would not fit the query).
+    if (this.lastSent >= INT4_MAX) return;
     const before = this.lastSent;
     for (;;) {
       const page = await this.context.store.readOperationEvents(this.operationId, this.lastSent + 1, PAGE_SIZE);

@@ -1,16 +1,7 @@
-import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiHeader,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiPropertyOptional,
-  ApiTags,
-} from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { INTEGER_KINDS, integerSchema, LastEventId, PositionQuery } from '../common/integer-params';
 import { Problems } from '../common/problem';
 import { API_KEY_SCHEME } from '../openapi/api-key-scheme';
 import { ApiAuthProblems, ApiOperationIdParam, ApiProblemResponse, PROBLEM_EXAMPLES } from '../openapi/decorators';
@@ -19,35 +10,13 @@ import type { WatchStream } from './watch-streams';
 import { WatchService } from './watch.service';
 
 export class WatchFeedQuery {
-  @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 0,
+  @PositionQuery({
     example: 1042,
     description:
       'Start after this global position (catching up from the log first); default: the current end of the log. ' +
       'Last-Event-ID, when sent, wins.',
   })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'after must be an integer global position' })
-  @Min(0, { message: 'after must be >= 0' })
-  @Max(Number.MAX_SAFE_INTEGER, { message: `after must be <= ${Number.MAX_SAFE_INTEGER}` })
   after?: number;
-}
-
-/** The Last-Event-ID request header (sent by a reconnecting EventSource); empty or absent: none. */
-export function parseLastEventId(header: string | string[] | undefined, what: string): number | undefined {
-  const raw = Array.isArray(header) ? header.join(',') : header;
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const value = raw.trim();
-  if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
-    throw Problems.validation(
-      'Last-Event-ID',
-      `Last-Event-ID must be ${what} (a non-negative integer), got "${shown}"`,
-    );
-  }
-  return Number(value);
 }
 
 const SSE_UNAVAILABLE = {
@@ -90,7 +59,7 @@ export class WatchController {
     name: 'last-event-id',
     required: false,
     description: 'Resume after this global position (sent by a reconnecting EventSource); wins over `after`.',
-    schema: { type: 'string', pattern: '^\\d{1,16}$', example: '1042' },
+    schema: { ...integerSchema(INTEGER_KINDS.position), example: 1042 },
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({
@@ -111,7 +80,7 @@ export class WatchController {
       type: 'validation',
       title: 'Invalid request',
       status: 400,
-      detail: 'Last-Event-ID must be a global position (a non-negative integer), got "abc"',
+      detail: 'Last-Event-ID must be a global position (an integer from 0 to 9007199254740991), got "abc"',
       instance: '/v1/events/watch',
       field: 'Last-Event-ID',
     },
@@ -126,11 +95,10 @@ export class WatchController {
   )
   async watchFeed(
     @Query() query: WatchFeedQuery,
-    @Headers('last-event-id') lastEventId: string | undefined,
+    @LastEventId('position') resumeAfter: number | undefined,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const resumeAfter = parseLastEventId(lastEventId, 'a global position');
     const stream = await this.watch.openFeed(resumeAfter ?? query.after);
     this.stream(stream, request, reply);
   }
@@ -155,7 +123,7 @@ export class WatchController {
     name: 'last-event-id',
     required: false,
     description: 'Resume after this operation version (sent by a reconnecting EventSource).',
-    schema: { type: 'string', pattern: '^\\d{1,16}$', example: '6' },
+    schema: { ...integerSchema(INTEGER_KINDS.seenVersion), example: 6 },
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({
@@ -180,7 +148,7 @@ export class WatchController {
       type: 'validation',
       title: 'Invalid request',
       status: 400,
-      detail: 'Last-Event-ID must be an operation version (a non-negative integer), got "abc"',
+      detail: 'Last-Event-ID must be an operation version (an integer from 0 to 2147483647), got "abc"',
       instance: '/v1/operations/order-42/watch',
       field: 'Last-Event-ID',
     },
@@ -196,14 +164,13 @@ export class WatchController {
   async watchOperation(
     @Param('id') id: string,
     @Query() query: Record<string, unknown>,
-    @Headers('last-event-id') lastEventId: string | undefined,
+    @LastEventId('seenVersion') resumeAfter: number | undefined,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const operationId = checkOperationId(id);
     const unknown = Object.keys(query ?? {})[0];
     if (unknown !== undefined) throw Problems.validation(unknown, `property ${unknown} should not exist`);
-    const resumeAfter = parseLastEventId(lastEventId, 'an operation version');
     const stream = await this.watch.openOperation(operationId, resumeAfter);
     this.stream(stream, request, reply);
   }

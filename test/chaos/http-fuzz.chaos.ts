@@ -1,5 +1,17 @@
 import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
+import {
+  acceptsInRange,
+  acceptsRefusal,
+  type BoundaryKind,
+  boundaryGroup,
+  boundaryRequest,
+  type BoundaryValue,
+  boundaryValues,
+  type NumericParameter,
+  numericParameters,
+  type OpenApiLike,
+} from '../support/numeric-parameters';
 import { API_KEYS_ENV, authorizationOf, KEYS } from '../support/route-table';
 import { cloudEvent, createTestContext } from '../support/test-app';
 import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
@@ -177,9 +189,69 @@ const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc
     }),
   );
 
+interface BoundaryTarget {
+  parameter: NumericParameter;
+  boundary: BoundaryValue;
+}
+
+/** The value as a client might spell it: as it is, with leading zeros, as an ETag, padded. */
+const spelling = fc.constantFrom<(value: string) => string>(
+  (value) => value,
+  (value) => (value.startsWith('-') ? `-00${value.slice(1)}` : `00${value}`),
+  (value) => `"${value}"`,
+  (value) => `W/"${value}"`,
+  (value) => ` ${value} `,
+  (value) => `+${value}`,
+  (value) => `${value}.0`,
+);
+
+/**
+ * A request whose numeric parameter is a boundary value (spelled one way or another), with
+ * fuzzed company: other parameters, a caller, another operation id. Only the fuzz checks
+ * apply (no 5xx, problem+json); the exact answers are checked by the exhaustive pass.
+ */
+function boundaryFuzzRequest(targets: BoundaryTarget[]): fc.Arbitrary<FuzzRequest & { boundary: BoundaryKind }> {
+  return fc
+    .record({
+      target: fc.constantFrom(...targets),
+      spell: spelling,
+      id: fc.oneof({ arbitrary: fc.constant(KNOWN_ID), weight: 4 }, { arbitrary: idSegment, weight: 1 }),
+      extra: fc.array(fc.tuple(fc.constantFrom('limit', 'after', 'fromVersion', 'x'), queryValue), { maxLength: 2 }),
+      caller: sometimes(fc.constantFrom('none', 'reader', 'writer'), 5),
+    })
+    .map(({ target, spell, id, extra, caller }) => {
+      const built = boundaryRequest(target.parameter, spell(target.boundary.value), id, eventFor);
+      const query = extra.map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('&');
+      const path = query ? `${built.path}${built.path.includes('?') ? '&' : '?'}${query}` : built.path;
+      const headers = { ...built.headers };
+      const authorization = authorizationOf(caller ?? 'admin');
+      if (authorization !== undefined) headers.authorization = authorization;
+      for (const [name, value] of Object.entries(headers)) headers[name] = value.replace(/[^\x20-\x7e]/g, '');
+      return {
+        method: built.method,
+        path: path.replace(/[^\x21-\x7e]/g, encodeURIComponent),
+        headers,
+        body: built.body === undefined ? null : Buffer.from(JSON.stringify(built.body)),
+        stream: built.stream,
+        boundary: target.boundary.kind,
+      };
+    });
+}
+
 interface Answer {
   status: number;
   type: string;
+  /** The parsed JSON body, when there is one. */
+  body: Record<string, unknown> | null;
+}
+
+function jsonOf(type: string, bytes: Buffer): Record<string, unknown> | null {
+  if (!type.includes('json')) return null;
+  try {
+    return JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
 }
 
 /** One raw request; a stream is cut once its headers are in. Never rejects: a transport error is an answer too. */
@@ -204,15 +276,17 @@ function send(port: number, request: FuzzRequest): Promise<Answer | { error: str
         agent: false,
       },
       (res) => {
-        const answer = { status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? '') };
-        if (request.stream && answer.status === 200) {
-          settle(answer);
+        const status = res.statusCode ?? 0;
+        const type = String(res.headers['content-type'] ?? '');
+        if (request.stream && status === 200) {
+          settle({ status, type, body: null });
           res.destroy();
           return;
         }
-        res.resume();
-        res.on('end', () => settle(answer));
-        res.on('error', () => settle(answer));
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.length < 64 && chunks.push(chunk));
+        res.on('end', () => settle({ status, type, body: jsonOf(type, Buffer.concat(chunks)) }));
+        res.on('error', () => settle({ status, type, body: null }));
       },
     );
     req.on('timeout', () => {
@@ -270,8 +344,52 @@ describe('scenario 6: HTTP fuzzing', () => {
     const transportErrors: string[] = [];
     let overLimitResets = 0;
     const port = service.port;
+
+    // Every numeric parameter the document declares, at, just inside and just beyond each bound
+    // and beyond int4/int8: each value once, with the exact answer checked (400 naming it, 404 for a path id).
+    const document = (await fetch(`${service.url}/docs-json`).then((response) => response.json())) as OpenApiLike;
+    const parameters = numericParameters(document);
+    const targets = parameters.flatMap((parameter) =>
+      boundaryValues(parameter).map((boundary): BoundaryTarget => ({ parameter, boundary })),
+    );
+    const boundaryCounts: Record<string, number> = {};
+    const countBoundary = (kind: BoundaryKind, phase: 'exact' | 'fuzzed') => {
+      const name = `${phase}${boundaryGroup(kind)}`;
+      boundaryCounts[name] = (boundaryCounts[name] ?? 0) + 1;
+    };
+    const boundaryMismatches: string[] = [];
+    for (const { parameter, boundary } of targets) {
+      const built = boundaryRequest(parameter, boundary.value, KNOWN_ID, eventFor);
+      const request: FuzzRequest = {
+        method: built.method,
+        path: built.path,
+        headers: { ...built.headers, authorization: authorizationOf('admin')! },
+        body: built.body === undefined ? null : Buffer.from(JSON.stringify(built.body)),
+        stream: built.stream,
+      };
+      const answer = await send(port, request);
+      countBoundary(boundary.kind, 'exact');
+      if ('error' in answer) {
+        transportErrors.push(`${describeRequest(request)} → ${answer.error}`);
+        continue;
+      }
+      byStatus[answer.status] = (byStatus[answer.status] ?? 0) + 1;
+      if (answer.status >= 500) serverErrors.push(`${describeRequest(request)} → ${answer.status}`);
+      const fine = boundary.inRange ? acceptsInRange(parameter, answer) : acceptsRefusal(parameter, answer);
+      if (!fine) {
+        boundaryMismatches.push(
+          `${describeRequest(request)} (${parameter.name} ${boundary.kind}) → ${answer.status} ${JSON.stringify(answer.body)}`,
+        );
+      }
+    }
+
+    const mixed = fc.oneof(
+      { arbitrary: fuzzRequest.map((request) => ({ ...request, boundary: null })), weight: 4 },
+      { arbitrary: boundaryFuzzRequest(targets), weight: 1 },
+    );
     await fc.assert(
-      fc.asyncProperty(fuzzRequest, async (request) => {
+      fc.asyncProperty(mixed, async ({ boundary, ...request }) => {
+        if (boundary !== null) countBoundary(boundary, 'fuzzed');
         const answer = await send(port, request);
         if ('error' in answer) {
           // Node's HTTP parser refuses a head over its 16 KiB limit before any application code runs,
@@ -297,13 +415,18 @@ describe('scenario 6: HTTP fuzzing', () => {
     writeResult({
       scenario: 'http-fuzz',
       order: 6,
-      title: 'HTTP fuzzing of every endpoint (ids, parameters, headers, bodies, content types, huge bodies)',
-      sizeDescription: `${requests.toLocaleString('en')} generated requests`,
+      title:
+        'HTTP fuzzing of every endpoint (ids, parameters and every numeric bound, headers, bodies, content types, huge bodies)',
+      sizeDescription: `${requests.toLocaleString('en')} generated requests + every boundary value once`,
       seed,
       durationMs: Date.now() - startedAt,
       columns: null,
       figures: {
-        requests,
+        requests: requests + targets.length,
+        numericParameters: parameters.length,
+        boundaryValuesExact: targets.length,
+        ...Object.fromEntries(Object.entries(boundaryCounts).sort()),
+        boundaryMismatches: boundaryMismatches.length,
         answered2xx: Object.entries(byStatus).reduce((n, [s, c]) => (Number(s) < 300 ? n + c : n), 0),
         answered4xx: Object.entries(byStatus).reduce(
           (n, [s, c]) => (Number(s) >= 400 && Number(s) < 500 ? n + c : n),
@@ -319,6 +442,7 @@ describe('scenario 6: HTTP fuzzing', () => {
             ['example5xx', serverErrors],
             ['exampleNotProblemJson', notProblems],
             ['exampleTransportError', transportErrors],
+            ['exampleBoundaryMismatch', boundaryMismatches],
           ].flatMap(([name, list]) => (list.length > 0 ? [[name, (list[0] as string).slice(0, 400)]] : [])),
         ),
         statuses: Object.entries(byStatus)
@@ -328,6 +452,9 @@ describe('scenario 6: HTTP fuzzing', () => {
     });
 
     expect(serverErrors.slice(0, 10)).toEqual([]);
+    expect(boundaryMismatches.slice(0, 10)).toEqual([]);
+    expect(parameters.length).toBeGreaterThanOrEqual(15);
+    expect(parameters.every((p) => p.minimum !== undefined && p.maximum !== undefined)).toBe(true);
     expect(notProblems.slice(0, 10)).toEqual([]);
     expect(transportErrors.slice(0, 10)).toEqual([]);
     expect(live).toBe(200);

@@ -12,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireRole } from '../../auth/roles';
+import { IfMatchVersion, INTEGER_KINDS, integerStringSchema } from '../../common/integer-params';
 import { problem } from '../../common/problem';
 import { APP_CONFIG, type ResolvedConfig } from '../../config/app-config';
 import type { OperationEvent } from '../../envelope/operation-event';
@@ -30,7 +31,6 @@ import { AppendResultDto } from '../../openapi/schemas/append.schema';
 import { checkOperationId } from '../../operations/operation-params';
 import { backoffDelayMs } from '../retry-backoff';
 import { parseHttpEvents } from './http-append';
-import { parseIfMatch } from './if-match';
 
 const RACE_RETRIES = 3;
 
@@ -116,7 +116,11 @@ export class AppendEventsController {
       'The operation\'s current version as an ETag (`"6"`, `W/"6"` or `6`; `"0"` for a new operation): the ' +
       'first event is stored only if the operation is still at that version, else 412. Must agree with that ' +
       "event's `expectedversion` if both are set.",
-    schema: { type: 'string', example: '"6"' },
+    schema: integerStringSchema(INTEGER_KINDS.seenVersion, {
+      pattern: '^(W/)?"\\d{1,10}"$|^\\d{1,10}$',
+      maxLength: 14,
+      example: '"6"',
+    }),
   })
   @ApiCreatedResponse({
     type: AppendResultDto,
@@ -157,7 +161,7 @@ export class AppendEventsController {
       },
       badIfMatch: {
         ...VALIDATION,
-        detail: 'If-Match must be the operation version as an ETag, e.g. "3"',
+        detail: 'If-Match must be the operation version (0 to 2147483647) as an ETag, e.g. "3"',
         field: 'If-Match',
       },
       malformed: {
@@ -236,12 +240,11 @@ export class AppendEventsController {
     @Param('id') id: string,
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
-    @Headers('if-match') ifMatchHeader: string | undefined,
+    @IfMatchVersion() ifMatch: number | null,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const operationId = checkOperationId(id);
     const events = parseHttpEvents(operationId, body, contentType, { maxDataBytes: this.config.maxEventDataBytes });
-    const ifMatch = parseIfMatch(ifMatchHeader);
     if (ifMatch !== null) {
       const first = events[0];
       if (first.expectedVersion !== null && first.expectedVersion !== ifMatch) {

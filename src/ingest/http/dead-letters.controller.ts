@@ -1,15 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProperty,
-  ApiPropertyOptional,
-  ApiTags,
-} from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsOptional, IsString, Matches, Min } from 'class-validator';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, Max, Min } from 'class-validator';
 import { RequireRole } from '../../auth/roles';
 import { API_KEY_SCHEME } from '../../openapi/api-key-scheme';
 import { ApiAuthProblems, ApiProblemResponse, PROBLEM_EXAMPLES } from '../../openapi/decorators';
@@ -20,23 +12,22 @@ import {
 } from '../../openapi/schemas/dead-letter.schema';
 import { RepublishDeadLettersCommand } from '../republish-dead-letters.command';
 import { ListDeadLettersQuery } from '../dead-letters.query';
+import { IdCursorQuery, INTEGER_KINDS } from '../../common/integer-params';
 import { PageLimit } from '../../common/page-limit';
 
 export class DeadLettersParams {
   @PageLimit(500, 50, 'dead letters')
   limit?: number;
 
-  /** The nextCursor of a previous page. */
-  @ApiPropertyOptional({
-    pattern: '^\\d{1,16}$',
-    example: '17',
-    description: 'The `nextCursor` of the previous page.',
-  })
-  @IsOptional()
-  @IsString()
-  @Matches(/^\d{1,16}$/, { message: 'cursor must come from a previous page (nextCursor)' })
-  cursor?: string;
+  /** The nextCursor of a previous page: the id of the last dead letter seen. */
+  @IdCursorQuery(
+    { example: '17', description: 'The `nextCursor` of the previous page.' },
+    'cursor must come from a previous page (nextCursor)',
+  )
+  cursor?: number;
 }
+
+const DEAD_LETTER_ID_RANGE = `each id must be an integer from 1 to ${INTEGER_KINDS.position.maximum}`;
 
 export class RepublishDeadLettersBody {
   @ApiProperty({ type: 'integer', isArray: true, minItems: 1, maxItems: 500, example: [17, 18] })
@@ -44,7 +35,8 @@ export class RepublishDeadLettersBody {
   @ArrayMinSize(1, { message: 'ids must name 1 to 500 dead letters' })
   @ArrayMaxSize(500, { message: 'ids must name 1 to 500 dead letters' })
   @IsInt({ each: true, message: 'each id must be an integer' })
-  @Min(1, { each: true, message: 'each id must be at least 1' })
+  @Min(1, { each: true, message: DEAD_LETTER_ID_RANGE })
+  @Max(INTEGER_KINDS.position.maximum, { each: true, message: DEAD_LETTER_ID_RANGE })
   ids!: number[];
 }
 

@@ -1,3 +1,4 @@
+import { INTEGER_KINDS, integerSchema, integerStringSchema } from '../../common/integer-params';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { KNOWN_EVENT_TYPES } from '../../envelope/operation-event';
 import { ClosedSchema } from '../decorators';
@@ -61,8 +62,8 @@ export class CloudEventDto {
 
   @ApiPropertyOptional({
     oneOf: [
-      { type: 'integer', minimum: 0 },
-      { type: 'string', pattern: '^\\d{1,16}$' },
+      integerSchema(INTEGER_KINDS.seenVersion),
+      integerStringSchema(INTEGER_KINDS.seenVersion, { pattern: '^\\d{1,10}$', maxLength: 10, example: '5' }),
     ],
     example: 5,
     description:

@@ -1,3 +1,4 @@
+import { INTEGER_KINDS, integerSchema } from '../../common/integer-params';
 import { ApiProperty } from '@nestjs/swagger';
 import { ClosedSchema } from '../decorators';
 
@@ -92,7 +93,13 @@ export class DeadLetterPageDto {
 
 @ClosedSchema('RepublishDeadLettersRequest', 'The dead letters to send back to the main topic.')
 export class RepublishDeadLettersRequestDto {
-  @ApiProperty({ type: 'integer', isArray: true, minItems: 1, maxItems: 500, example: [17, 18] })
+  @ApiProperty({
+    type: 'array',
+    items: { ...integerSchema({ ...INTEGER_KINDS.position, minimum: 1 }) },
+    minItems: 1,
+    maxItems: 500,
+    example: [17, 18],
+  })
   ids!: number[];
 }
 

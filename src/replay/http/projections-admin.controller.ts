@@ -9,6 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { RequireRole } from '../../auth/roles';
+import { INTEGER_KINDS, integerSchema } from '../../common/integer-params';
 import { problem, Problems } from '../../common/problem';
 import { API_KEY_SCHEME } from '../../openapi/api-key-scheme';
 import { ApiAuthProblems, ApiProblemResponse, type ProblemExample } from '../../openapi/decorators';
@@ -36,8 +37,8 @@ function toProblem(error: unknown): unknown {
 
 const JOB_PARAM = ApiParam({
   name: 'jobId',
-  description: 'The replay job id (`jobId` of the job).',
-  schema: { type: 'integer', minimum: 1, example: 3 },
+  description: 'The replay job id (`jobId` of the job). An integer no job can have (outside its range) is a 404.',
+  schema: { ...integerSchema(INTEGER_KINDS.jobId), example: 3 },
 });
 const JOB_INSTANCE = '/v1/admin/projections/rebuild/3';
 const BAD_JOB_ID: ProblemExample = {
@@ -48,12 +49,21 @@ const BAD_JOB_ID: ProblemExample = {
   instance: '/v1/admin/projections/rebuild/x',
   field: 'jobId',
 };
-const NO_JOB: ProblemExample = {
-  type: 'not-found',
-  title: 'Replay job not found',
-  status: 404,
-  detail: 'there is no replay job 3',
-  instance: JOB_INSTANCE,
+const NO_JOB: Record<string, ProblemExample> = {
+  unknown: {
+    type: 'not-found',
+    title: 'Replay job not found',
+    status: 404,
+    detail: 'there is no replay job 3',
+    instance: JOB_INSTANCE,
+  },
+  outOfRange: {
+    type: 'not-found',
+    title: 'Replay job not found',
+    status: 404,
+    detail: 'there is no replay job 999999999999',
+    instance: '/v1/admin/projections/rebuild/999999999999',
+  },
 };
 
 /** Rebuilds of the operations projection: start, follow, cancel, resume. */
@@ -149,7 +159,7 @@ export class ProjectionsAdminController {
   @JOB_PARAM
   @ApiOkResponse({ type: ReplayJobDto, description: 'The job.' })
   @ApiProblemResponse(400, 'A bad job id.', { badId: BAD_JOB_ID })
-  @ApiProblemResponse(404, 'No such job.', { unknown: NO_JOB })
+  @ApiProblemResponse(404, 'No such job (or an integer outside the range of job ids).', NO_JOB)
   @ApiAuthProblems('admin', JOB_INSTANCE)
   async getJob(@Param() params: ReplayJobParams) {
     const job = await this.jobs.find(params.jobId);
@@ -168,7 +178,7 @@ export class ProjectionsAdminController {
   @JOB_PARAM
   @ApiAcceptedResponse({ type: ReplayJobDto, description: 'The job, with `cancelRequested`.' })
   @ApiProblemResponse(400, 'A bad job id.', { badId: BAD_JOB_ID })
-  @ApiProblemResponse(404, 'No such job.', { unknown: NO_JOB })
+  @ApiProblemResponse(404, 'No such job (or an integer outside the range of job ids).', NO_JOB)
   @ApiAuthProblems('admin', `${JOB_INSTANCE}/cancel`)
   async cancel(@Param() params: ReplayJobParams) {
     const job = await this.rebuilder.cancel(params.jobId).catch((error: unknown) => {
@@ -186,7 +196,7 @@ export class ProjectionsAdminController {
   @JOB_PARAM
   @ApiAcceptedResponse({ type: ReplayJobDto, description: 'The job, running again.' })
   @ApiProblemResponse(400, 'A bad job id.', { badId: BAD_JOB_ID })
-  @ApiProblemResponse(404, 'No such job.', { unknown: NO_JOB })
+  @ApiProblemResponse(404, 'No such job (or an integer outside the range of job ids).', NO_JOB)
   @ApiAuthProblems('admin', `${JOB_INSTANCE}/resume`)
   @ApiProblemResponse(409, 'The job cannot be resumed (it is running or finished), or another rebuild runs.', {
     notResumable: {

@@ -1,12 +1,10 @@
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IdPath, INTEGER_KINDS } from '../../common/integer-params';
+import { Problems } from '../../common/problem';
 
 export class ReplayJobParams {
-  @Type(() => Number)
-  @IsInt({ message: 'jobId must be an integer' })
-  @Min(1, { message: 'jobId must be at least 1' })
-  // replay_jobs.id is a bigint, but anything past 2^53 is no job this service created.
-  @Max(Number.MAX_SAFE_INTEGER, { message: 'jobId is not a known job id' })
+  // An integer outside replay_jobs.id's range is a job that cannot exist: 404 without a query.
+  @IdPath(INTEGER_KINDS.jobId, (raw) => Problems.notFound('Replay job', `there is no replay job ${raw}`))
   jobId!: number;
 }
 
