@@ -4,9 +4,9 @@ import { Transform } from 'class-transformer';
 import { IsInt, IsOptional } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { checkInteger, INTEGER_KINDS, type IntegerRange, rangeMessage } from './integer-range';
+import { type ProblemException, Problems } from './problem';
 
 export { INTEGER_KINDS };
-import { type ProblemException, Problems } from './problem';
 
 /** The range of a page `limit`: 1 to the route's maximum. */
 export function pageLimitRange(max: number): IntegerRange {

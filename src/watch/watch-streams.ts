@@ -1,6 +1,6 @@
-import { INT4_MAX } from '../common/integer-range';
 import type { Logger } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
+import { INT4_MAX } from '../common/integer-range';
 import type { StoredEvent } from '../envelope/operation-event';
 import type { EventStore } from '../event-store/event-store.service';
 import { presentEvent } from '../operations/event-presenter';

@@ -1,5 +1,5 @@
-import { INTEGER_KINDS, integerSchema, integerStringSchema } from '../../common/integer-params';
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { INTEGER_KINDS, integerSchema, integerStringSchema } from '../../common/integer-params';
 import { KNOWN_EVENT_TYPES } from '../../envelope/operation-event';
 import { ClosedSchema } from '../decorators';
 

@@ -1,5 +1,5 @@
-import { INTEGER_KINDS, integerSchema } from '../../common/integer-params';
 import { ApiProperty } from '@nestjs/swagger';
+import { INTEGER_KINDS, integerSchema } from '../../common/integer-params';
 import { ClosedSchema } from '../decorators';
 
 const NULLABLE_STRING = { type: String, nullable: true } as const;
@@ -95,7 +95,7 @@ export class DeadLetterPageDto {
 export class RepublishDeadLettersRequestDto {
   @ApiProperty({
     type: 'array',
-    items: { ...integerSchema({ ...INTEGER_KINDS.position, minimum: 1 }) },
+    items: integerSchema({ ...INTEGER_KINDS.position, minimum: 1 }),
     minItems: 1,
     maxItems: 500,
     example: [17, 18],
