@@ -5,6 +5,7 @@ import { loggingParams } from './common/logging';
 import { AuthModule } from './auth/auth.module';
 import type { ResolvedConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { ConsoleModule } from './console/console.module';
 import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
 import { IngestModule } from './ingest/ingest.module';
@@ -30,6 +31,7 @@ export class AppModule {
         ReplayModule,
         HealthModule,
         WatchModule,
+        ConsoleModule,
       ],
     };
   }

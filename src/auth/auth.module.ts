@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyGuard } from './api-key.guard';
+import { WhoAmIController } from './whoami.controller';
 
-@Module({ providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }] })
+@Module({ controllers: [WhoAmIController], providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }] })
 export class AuthModule {}

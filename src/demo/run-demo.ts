@@ -161,6 +161,7 @@ async function runDemo(options: DemoOptions, interrupt: AbortSignal): Promise<vo
     const summary = new LiveSummary(api, `doc-${runId}-`, documents.length, pipeline.counters);
     await summary.start();
     say(`run ${runId}: ${count(documents.length)} documents through ${PIPELINE_DIAGRAM}`);
+    say(`watch it in the console: ${url}/console/operations`);
     const startedAt = Date.now();
     let outcomes: DocumentOutcome[];
     try {
@@ -196,7 +197,9 @@ async function runDemo(options: DemoOptions, interrupt: AbortSignal): Promise<vo
     }
     if (options.keepRunning && !interrupt.aborted) {
       say('');
-      say(`opledger keeps running at ${url}; try, in another terminal:`);
+      say(`opledger keeps running at ${url}; open the console in a browser:`);
+      say(`  ${url}/console/${charted ? `operations/${charted.id}` : ''}`);
+      say('or try, in another terminal:');
       say(`  npx opledger stats --url ${url}`);
       if (charted) say(`  npx opledger timeline ${charted.id} --url ${url}`);
       say('Ctrl-C stops everything.');

@@ -51,6 +51,7 @@ const TAGS: [string, string][] = [
   ['watch', 'Server-sent event streams of live changes.'],
   ['stats', 'Counts over all operations.'],
   ['admin', 'For operators (admin role): dead letters, rebuilds.'],
+  ['auth', 'Who the caller is: the role of its API key.'],
   ['health', 'Liveness and readiness probes (public).'],
 ];
 

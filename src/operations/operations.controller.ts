@@ -32,7 +32,10 @@ import { GetOperationEventsQuery } from './queries/get-operation-events.query';
 import { GetOperationDocumentQuery } from './queries/get-operation-document.query';
 import { GetOperationQuery } from './queries/get-operation.query';
 import { ListOperationsQuery } from './queries/list-operations.query';
+import { GetStageEventsQuery } from './queries/get-stage-events.query';
+import { stageAttempts } from './stage-attempts';
 import { buildTimeline } from './timeline';
+import { TimelineParams } from './timeline-params';
 
 const DEFAULT_EVENTS_PAGE = 100;
 const DEFAULT_LIST_PAGE = 50;
@@ -230,21 +233,43 @@ export class OperationsController {
   @ApiOperation({
     summary: 'Where the time of an operation went',
     description:
-      'Its stages ordered by first start, with attempts, durations (to now while running) and which stages run ' +
-      'now, and the elapsed time of the whole operation. Role: reader.',
+      'Its stages ordered by first start, with attempts (counted, and each one with its start, end, outcome and ' +
+      'error: one Gantt bar per attempt), durations (to now while running), which stages run now, and the elapsed ' +
+      'time of the whole operation. With `atVersion`, the timeline as it was right after that version. Role: reader.',
   })
   @ApiOperationIdParam()
   @ApiOkResponse({ type: OperationTimelineDto, description: 'The timeline.' })
-  @ApiProblemResponse(400, 'A bad operation id.', {
+  @ApiProblemResponse(400, 'A bad operation id or atVersion, or an unknown query parameter.', {
     badId: PROBLEM_EXAMPLES.badId('/v1/operations/bad%20id!/timeline'),
+    badAtVersion: {
+      type: 'validation',
+      title: 'Invalid request',
+      status: 400,
+      detail: 'atVersion must be at least 1',
+      instance: '/v1/operations/order-42/timeline?atVersion=0',
+      field: 'atVersion',
+    },
+    unknownParameter: PROBLEM_EXAMPLES.unknownParameter('/v1/operations/order-42/timeline'),
   })
-  @ApiProblemResponse(404, 'No events recorded for this operation.', {
+  @ApiProblemResponse(404, 'No events recorded for this operation (or none at the requested version).', {
     unknown: PROBLEM_EXAMPLES.notFound('/v1/operations/order-42/timeline'),
   })
   @ApiAuthProblems('reader', '/v1/operations/order-42/timeline')
-  async getTimeline(@Param('id') id: string) {
-    const state = await this.requireState(checkOperationId(id));
-    return buildTimeline(state, canonicalTimeOfDate(new Date()));
+  async getTimeline(@Param('id') id: string, @Query() params: TimelineParams) {
+    const operationId = checkOperationId(id);
+    const atVersion = params.atVersion ?? null;
+    const [state, stageEvents] = await Promise.all([
+      atVersion === null
+        ? this.requireState(operationId)
+        : this.queries.execute(new GetOperationAtQuery(operationId, atVersion, null)),
+      this.queries.execute(new GetStageEventsQuery(operationId, atVersion)),
+    ]);
+    if (!state) {
+      throw Problems.notFound('Operation', `operation "${id}" had no events at the requested point of its history`);
+    }
+    // In the past, "now" is the last moment that version knew of.
+    const now = atVersion === null ? canonicalTimeOfDate(new Date()) : state.updatedAt;
+    return buildTimeline(state, now, stageAttempts(stageEvents));
   }
 
   private async requireState(operationId: string): Promise<OperationState> {

@@ -10,6 +10,7 @@ import { ReadFeedHandler } from './queries/read-feed.handler';
 import { StatsController } from './stats.controller';
 import { GetOperationEventsHandler } from './queries/get-operation-events.handler';
 import { GetOperationHandler } from './queries/get-operation.handler';
+import { GetStageEventsHandler } from './queries/get-stage-events.handler';
 
 @Module({
   imports: [CqrsModule],
@@ -19,6 +20,7 @@ import { GetOperationHandler } from './queries/get-operation.handler';
     GetOperationAtHandler,
     GetOperationDocumentHandler,
     GetOperationEventsHandler,
+    GetStageEventsHandler,
     ListOperationsHandler,
     GetStatsHandler,
     ReadFeedHandler,

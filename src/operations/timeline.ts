@@ -1,5 +1,6 @@
 import { elapsedMs } from '../envelope/event-time';
 import type { OperationState, StageStatus } from '../projection/operation-fold';
+import type { AttemptSpan } from './stage-attempts';
 
 export interface StageTimeline {
   stage: string;
@@ -11,6 +12,8 @@ export interface StageTimeline {
   /** From the first start to the finish; to `now` while running; null when it never started. */
   durationMs: number | null;
   running: boolean;
+  /** Every attempt on its own, in time order (see stageAttempts): the bars of a Gantt chart. */
+  attemptSpans: AttemptSpan[];
 }
 
 export interface OperationTimeline {
@@ -26,8 +29,15 @@ export interface OperationTimeline {
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
-/** Where the time went: the stages ordered by first start (never-started stages last, by name). */
-export function buildTimeline(state: OperationState, now: string): OperationTimeline {
+/**
+ * Where the time went: the stages ordered by first start (never-started stages last, by name),
+ * each with its attempts (from {@link stageAttempts}; none given, none shown).
+ */
+export function buildTimeline(
+  state: OperationState,
+  now: string,
+  attempts: ReadonlyMap<string, AttemptSpan[]> = new Map(),
+): OperationTimeline {
   const stages = Object.entries(state.stages).map(([stage, s]): StageTimeline => {
     const running = s.status === 'running';
     const end = running ? now : s.finishedAt;
@@ -40,6 +50,7 @@ export function buildTimeline(state: OperationState, now: string): OperationTime
       finishedAt: s.finishedAt,
       durationMs: s.firstStartedAt && end ? Math.max(0, elapsedMs(s.firstStartedAt, end)) : null,
       running,
+      attemptSpans: attempts.get(stage) ?? [],
     };
   });
   stages.sort((a, b) => {

@@ -14,6 +14,7 @@ const DOCUMENTS = 40;
 
 interface DemoReport {
   runId: string;
+  url: string;
   charted: string | null;
   outcomes: DocumentOutcome[];
 }
@@ -61,6 +62,7 @@ describe('npm run demo', () => {
     expect(stdout).toMatch(/documents \d+\/40 started │ in progress \d+ │ succeeded \d+ │ failed \d+ │ \d+ events\/s/);
     expect(stdout).toMatch(/done in .*: \d+ succeeded, \d+ failed, 0 interrupted/);
     expect(stdout).toContain(`operation ${report.charted} · `);
+    expect(stdout).toContain(`watch it in the console: ${report.url}/console/operations`);
     expect(stdout).toMatch(/^enrich-geo\s+│[ ░█✗]+│/m);
     expect(stderr).toContain('stopping the pipeline, opledger, Kafka and Postgres');
 

@@ -45,8 +45,8 @@ interface OperationObject {
   responses: Record<string, { description: string; content?: Record<string, { schema?: Json; examples?: Json }> }>;
 }
 
-/** Routes served outside the REST API: the documentation itself. */
-const UNDOCUMENTED = [/^\/docs(-json)?(\/.*)?$/];
+/** Routes served outside the REST API: the documentation itself, and the console's pages and files. */
+const UNDOCUMENTED = [/^\/docs(-json)?(\/.*)?$/, /^\/$/, /^\/console.*$/];
 
 /**
  * OpenAPI 3.0 schema → JSON Schema for ajv: `nullable: true` becomes "or null", and
@@ -414,9 +414,34 @@ describe('OpenAPI document', () => {
       const path = '/v1/operations/{id}/timeline';
       const timeline = conforms(await get(`/v1/operations/${id}/timeline`), 'get', path);
       expect(timeline.body.runningStages).toEqual(['geo']);
+      expect(timeline.body.stages.find((s: { stage: string }) => s.stage === 'fetch').attemptSpans).toMatchObject([
+        { attempt: 1, outcome: 'failed', error: { code: 'timeout' } },
+        { attempt: 2, outcome: 'succeeded', error: null },
+      ]);
+      const past = conforms(await get(`/v1/operations/${id}/timeline?atVersion=4`), 'get', path);
+      expect(past.body.stages).toMatchObject([{ stage: 'fetch', status: 'failed', attempts: 1 }]);
       conforms(await get('/v1/operations/doc-2/timeline'), 'get', path);
       expect(conforms(await get('/v1/operations/nothing-here/timeline'), 'get', path).status).toBe(404);
       expect(conforms(await get('/v1/operations/bad%20id!/timeline'), 'get', path).status).toBe(400);
+      expect(conforms(await get(`/v1/operations/${id}/timeline?atVersion=0`), 'get', path).body.field).toBe(
+        'atVersion',
+      );
+      expect(conforms(await get(`/v1/operations/${id}/timeline?verbose=1`), 'get', path).status).toBe(400);
+    });
+
+    it('GET /v1/whoami: the role of the key, 401 without one', async () => {
+      const path = '/v1/whoami';
+      expect(conforms(await get(path, 'writer'), 'get', path).body).toEqual({ role: 'writer', authentication: true });
+      expect(conforms(await get(path, 'admin'), 'get', path).body.role).toBe('admin');
+      expect(conforms(await get(path, null), 'get', path).status).toBe(401);
+    });
+
+    it('GET /v1/stats/ingest: consumer, lag and dead letters', async () => {
+      const path = '/v1/stats/ingest';
+      const status = conforms(await get(path), 'get', path);
+      // Ingest is disabled in this file: no lag to measure, and no error either.
+      expect(status.body).toMatchObject({ consumer: { enabled: false }, lag: null, lagError: null });
+      expect(status.body.deadLetters.total).toBeGreaterThanOrEqual(0);
     });
 
     it('GET /v1/events: the feed, 400', async () => {

@@ -51,6 +51,8 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/events', needs: 'reader' },
   { method: 'GET', path: '/v1/events/watch', needs: 'reader', stream: true },
   { method: 'GET', path: '/v1/stats', needs: 'reader' },
+  { method: 'GET', path: '/v1/stats/ingest', needs: 'reader' },
+  { method: 'GET', path: '/v1/whoami', needs: 'reader' },
   {
     method: 'POST',
     path: '/v1/operations/auth-1/events',
@@ -68,6 +70,8 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/admin/projections', needs: 'admin' },
   { method: 'GET', path: '/metrics', needs: 'reader' },
   { method: 'GET', path: '/docs-json', needs: 'public' },
+  { method: 'GET', path: '/console/', needs: 'public' },
+  { method: 'GET', path: '/console/operations/auth-1', needs: 'public' },
 ];
 
 export function allowed(route: Route, caller: Caller): boolean {

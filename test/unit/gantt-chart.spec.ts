@@ -11,6 +11,7 @@ function stage(name: string, fields: Partial<StageTimeline> & { from?: number; t
     stage: name,
     status: 'succeeded',
     attempts: 1,
+    attemptSpans: [],
     firstStartedAt: from === undefined ? null : at(from),
     lastStartedAt: from === undefined ? null : at(from),
     finishedAt: to === undefined || to === null ? null : at(to),

@@ -1,8 +1,45 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { OPERATION_STATUSES, STAGE_STATUSES } from '../../projection/operation-fold';
-import { ClosedSchema } from '../decorators';
+import { ANY_JSON_VALUE, ClosedSchema } from '../decorators';
 
 const TIME = { type: String, format: 'date-time' } as const;
+
+@ClosedSchema('AttemptSpan', 'One attempt of a stage: from its start to its outcome.')
+export class AttemptSpanDto {
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    example: 2,
+    description: '1 for the first start, 2 for the second…; 0 for an outcome reported without any start (a skip).',
+  })
+  attempt!: number;
+
+  @ApiProperty({ ...TIME, nullable: true, example: '2026-06-01T12:00:04.000000Z' })
+  startedAt!: string | null;
+
+  @ApiProperty({
+    ...TIME,
+    nullable: true,
+    example: '2026-06-01T12:00:06.000000Z',
+    description: "The outcome's time; for a superseded attempt the next start; null while it runs.",
+  })
+  endedAt!: string | null;
+
+  @ApiProperty({
+    enum: [...STAGE_STATUSES, 'superseded'],
+    example: 'failed',
+    description:
+      'What ended it: the outcome its stage event reported, `running` while it runs, or `superseded` when the ' +
+      'stage started again before this attempt reported anything. The last attempt agrees with the stage status.',
+  })
+  outcome!: string;
+
+  @ApiProperty({ example: 'pipeline/fetch', description: 'Source of the event that ended (or started) it.' })
+  source!: string;
+
+  @ApiProperty({ ...ANY_JSON_VALUE, example: { code: 'timeout' }, description: '`data.error` of a failed attempt.' })
+  error!: unknown;
+}
 
 @ClosedSchema('StageTimeline', 'Where the time of one stage went.')
 export class StageTimelineDto {
@@ -35,6 +72,12 @@ export class StageTimelineDto {
 
   @ApiProperty({ example: false, description: 'Whether the stage is running now.' })
   running!: boolean;
+
+  @ApiProperty({
+    type: [AttemptSpanDto],
+    description: 'Every attempt in event-time order; the spans with a start number `attempts`.',
+  })
+  attemptSpans!: AttemptSpanDto[];
 }
 
 @ClosedSchema('OperationTimeline', 'The stages of an operation ordered by first start (never-started stages last).')
