@@ -245,7 +245,7 @@ export class OperationsController {
       type: 'validation',
       title: 'Invalid request',
       status: 400,
-      detail: 'atVersion must be at least 1',
+      detail: 'atVersion must be an integer from 1 to 2147483647',
       instance: '/v1/operations/order-42/timeline?atVersion=0',
       field: 'atVersion',
     },
