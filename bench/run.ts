@@ -12,6 +12,7 @@ import { machineFacts } from './support/machine';
 import { writeResult } from './support/report';
 import { buildService, serviceDist } from './support/service-process';
 import { apiScenario } from './scenarios/api';
+import { httpAppendScenario } from './scenarios/http-append';
 import { ingestScenario } from './scenarios/ingest';
 import { latencyScenario } from './scenarios/latency';
 import { rebuildScenario } from './scenarios/rebuild';
@@ -24,6 +25,7 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   api: apiScenario,
   rebuild: rebuildScenario,
   scaling: scalingScenario,
+  'http-append': httpAppendScenario,
 };
 
 async function main(): Promise<void> {

@@ -35,14 +35,14 @@ const STATUS_BY_TYPE: Record<string, [status: string, stageStatus: string | null
   'operation.restarted': ['running', null],
 };
 
-interface SeedEvent {
+export interface SeedEvent {
   subject: string;
   type: string;
   data?: { stage?: string; metadata?: Record<string, unknown> };
 }
 
 /** One statement per event, as the seed's services did. */
-async function applySeedEvent(pool: Pool, event: SeedEvent): Promise<void> {
+export async function applySeedEvent(pool: Pool, event: SeedEvent): Promise<void> {
   if (event.type === 'metadata.updated') {
     await pool.query(MERGE_METADATA, [event.subject, JSON.stringify(event.data?.metadata ?? {})]);
     return;
