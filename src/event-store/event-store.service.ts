@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { OperationEvent, StoredEvent } from '../envelope/operation-event';
 import type { Rejection } from '../envelope/parse-cloud-event';
 import { applyEvent, emptyProjection, Projection } from '../projection/operation-fold';
+import { planAppend, withPositions } from './append-plan';
 import { GlobalPosition, toGlobalPosition } from './global-position';
 import { isWriteConflict } from './transient-errors';
 
@@ -51,16 +52,13 @@ export function toStoredEvent(row: StoredEventRow): StoredEvent {
 }
 
 export interface AppendOptions {
-  /** All or nothing: if any event is rejected, nothing of the batch is stored (HTTP appends). */
-  atomic?: boolean;
-}
-
-/** Thrown by an atomic append that was refused; the transaction has been rolled back. */
-export class AppendRejectedError extends Error {
-  constructor(readonly rejected: Extract<AppendOutcome, { status: 'rejected' }>) {
-    super(rejected.rejection.detail);
-    this.name = 'AppendRejectedError';
-  }
+  /**
+   * Sizes of consecutive all-or-nothing units (HTTP requests, each alone or several merged into one
+   * append): a unit with a rejected event stores nothing and each of its outcomes is that rejection;
+   * the units are decided as if appended alone, one after another (see planAppend). Without it,
+   * every event is decided on its own (Kafka).
+   */
+  units?: readonly number[];
 }
 
 /** How often an append is tried when another writer changed what it read (see opledger_append_events). */
@@ -161,69 +159,19 @@ export class EventStore {
         { version, row, projection: { state, memo } },
       ]),
     );
-    const stored = new Map((JSON.parse(read.stored) as StoredTuple[]).map((tuple) => [tuple[0], tuple]));
+    const stored = new Map(
+      (JSON.parse(read.stored) as StoredTuple[]).map(([eventId, operationId, version, position]) => [
+        eventId,
+        { operationId, version, position: toGlobalPosition(position) },
+      ]),
+    );
 
-    const outcomes: AppendOutcome[] = [];
-    const toInsert: (OperationEvent & { version: number })[] = [];
-    const nextVersion = new Map([...heads].map(([id, head]) => [id, head.version]));
-    const seenInBatch = new Map<string, number>();
-    const repeatsInBatch = new Map<number, OperationEvent & { version: number }>();
-
-    for (const event of events) {
-      const previous = stored.get(event.id);
-      if (previous) {
-        outcomes.push({
-          status: 'duplicate',
-          eventId: event.id,
-          operationId: previous[1],
-          version: previous[2],
-          position: toGlobalPosition(previous[3]),
-        });
-        continue;
-      }
-      const sameBatchIndex = seenInBatch.get(event.id);
-      if (sameBatchIndex !== undefined) {
-        // The same id twice in one batch: the second copy reports the first one's version and position.
-        repeatsInBatch.set(outcomes.length, toInsert[sameBatchIndex]);
-        outcomes.push({
-          status: 'duplicate',
-          eventId: event.id,
-          operationId: event.operationId,
-          version: 0,
-          position: 0,
-        });
-        continue;
-      }
-      const head = nextVersion.get(event.operationId) ?? 0;
-      if (event.expectedVersion !== null && event.expectedVersion !== head) {
-        outcomes.push({
-          status: 'rejected',
-          eventId: event.id,
-          operationId: event.operationId,
-          headVersion: head,
-          rejection: {
-            reason: 'version_conflict',
-            field: 'expectedversion',
-            detail: `expectedversion ${event.expectedVersion} does not match the current version ${head} of operation ${event.operationId}`,
-          },
-        });
-        continue;
-      }
-      nextVersion.set(event.operationId, head + 1);
-      seenInBatch.set(event.id, toInsert.length);
-      toInsert.push({ ...event, version: head + 1 });
-      outcomes.push({
-        status: 'appended',
-        eventId: event.id,
-        operationId: event.operationId,
-        version: head + 1,
-        position: 0,
-      });
-    }
-
-    const rejected = outcomes.find((o) => o.status === 'rejected');
-    if (options.atomic && rejected?.status === 'rejected') throw new AppendRejectedError(rejected);
-
+    const { outcomes, toInsert } = planAppend(
+      events,
+      options.units,
+      new Map([...heads].map(([id, head]) => [id, head.version])),
+      stored,
+    );
     const positions = new Map<string, GlobalPosition>();
     if (toInsert.length > 0) {
       const projections = foldProjections(heads, toInsert);
@@ -266,19 +214,7 @@ export class EventStore {
       }
     }
 
-    return outcomes.map((outcome, index) => {
-      if (outcome.status === 'appended') return { ...outcome, position: positions.get(outcome.eventId) ?? 0 };
-      const first = repeatsInBatch.get(index);
-      if (first) {
-        return {
-          ...outcome,
-          operationId: first.operationId,
-          version: first.version,
-          position: positions.get(first.id) ?? 0,
-        };
-      }
-      return outcome;
-    });
+    return withPositions(outcomes, positions);
   }
 
   async readOperationEvents(operationId: string, fromVersion = 1, limit = 1000): Promise<StoredEvent[]> {
