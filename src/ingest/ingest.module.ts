@@ -6,6 +6,7 @@ import { ListDeadLettersHandler } from './dead-letters.handler';
 import { RepublishDeadLettersHandler } from './republish-dead-letters.handler';
 import { AppendEventsController } from './http/append-events.controller';
 import { DeadLettersController } from './http/dead-letters.controller';
+import { RequestAppendCoalescer } from './http/request-append-coalescer';
 import { KafkaGateway } from './kafka/kafka-gateway';
 import { KafkaIngestService } from './kafka-ingest.service';
 
@@ -30,6 +31,7 @@ import { KafkaIngestService } from './kafka-ingest.service';
     },
     DeadLetterService,
     KafkaIngestService,
+    RequestAppendCoalescer,
   ],
   exports: [KafkaIngestService, DeadLetterService],
 })

@@ -1,5 +1,4 @@
 import { Body, Controller, Headers, Inject, Param, Post, Res } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBearerAuth,
   ApiConsumes,
@@ -16,8 +15,7 @@ import { IfMatchVersion, INTEGER_KINDS, integerStringSchema } from '../../common
 import { problem } from '../../common/problem';
 import { APP_CONFIG, type ResolvedConfig } from '../../config/app-config';
 import type { OperationEvent } from '../../envelope/operation-event';
-import { AppendEventsCommand } from '../../event-store/commands/append-events.command';
-import { AppendRejectedError, type AppendOutcome } from '../../event-store/event-store.service';
+import type { AppendOutcome } from '../../event-store/event-store.service';
 import { isTransientDatabaseError } from '../../event-store/transient-errors';
 import { API_KEY_SCHEME } from '../../openapi/api-key-scheme';
 import {
@@ -31,6 +29,7 @@ import { AppendResultDto } from '../../openapi/schemas/append.schema';
 import { checkOperationId } from '../../operations/operation-params';
 import { backoffDelayMs } from '../retry-backoff';
 import { parseHttpEvents } from './http-append';
+import { RequestAppendCoalescer } from './request-append-coalescer';
 
 const RACE_RETRIES = 3;
 
@@ -68,7 +67,7 @@ const VALIDATION = { type: 'validation', title: 'Invalid request', status: 400, 
 @Controller('v1/operations')
 export class AppendEventsController {
   constructor(
-    private readonly commands: CommandBus,
+    private readonly appends: RequestAppendCoalescer,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
@@ -277,16 +276,15 @@ export class AppendEventsController {
   private async appendAtomically(events: OperationEvent[], viaIfMatch: boolean): Promise<AppendOutcome[]> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await this.commands.execute(new AppendEventsCommand(events, { atomic: true }));
+        const result = await this.appends.append(events);
+        if (result.status === 'stored') return result.outcomes;
+        const { headVersion, rejection, eventId } = result.rejected;
+        throw viaIfMatch && eventId === events[0].id
+          ? problem(412, 'precondition-failed', 'Precondition failed', `If-Match: ${rejection.detail}`, {
+              currentVersion: headVersion,
+            })
+          : problem(409, 'version-conflict', 'Version conflict', rejection.detail, { currentVersion: headVersion });
       } catch (error) {
-        if (error instanceof AppendRejectedError) {
-          const { headVersion, rejection } = error.rejected;
-          throw viaIfMatch && error.rejected.eventId === events[0].id
-            ? problem(412, 'precondition-failed', 'Precondition failed', `If-Match: ${rejection.detail}`, {
-                currentVersion: headVersion,
-              })
-            : problem(409, 'version-conflict', 'Version conflict', rejection.detail, { currentVersion: headVersion });
-        }
         if (!isTransientDatabaseError(error)) throw error;
         if (attempt + 1 >= RACE_RETRIES) {
           throw problem(
