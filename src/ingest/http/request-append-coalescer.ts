@@ -17,6 +17,7 @@ import { type RequestAppendResult, splitByRequest } from './request-outcomes';
 @Injectable()
 export class RequestAppendCoalescer {
   private readonly coalescer: Coalescer<OperationEvent[], RequestAppendResult>;
+  private unanswered = 0;
 
   constructor(commands: CommandBus, @Inject(APP_CONFIG) config: ResolvedConfig) {
     const appendUnits = async (requests: OperationEvent[][]) => {
@@ -36,7 +37,17 @@ export class RequestAppendCoalescer {
   }
 
   /** Appends one request's events (at least one) all or nothing. */
-  append(events: OperationEvent[]): Promise<RequestAppendResult> {
-    return this.coalescer.submit(events);
+  async append(events: OperationEvent[]): Promise<RequestAppendResult> {
+    this.unanswered += 1;
+    try {
+      return await this.coalescer.submit(events);
+    } finally {
+      this.unanswered -= 1;
+    }
+  }
+
+  /** Requests handed in whose append has not finished yet (waiting or in flight). */
+  get pending(): number {
+    return this.unanswered;
   }
 }
