@@ -5,6 +5,7 @@ import { OperationListIndexes1764000100000 } from './migrations/1764000100000-op
 import { DeadLetterRepublish1764000300000 } from './migrations/1764000300000-dead-letter-republish';
 import { CreateReplayJobs1764000200000 } from './migrations/1764000200000-create-replay-jobs';
 import { AppendFunction1764000400000 } from './migrations/1764000400000-append-function';
+import { OperatorReadModels1764000500000 } from './migrations/1764000500000-operator-read-models';
 
 export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
   return {
@@ -17,6 +18,7 @@ export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
       CreateReplayJobs1764000200000,
       DeadLetterRepublish1764000300000,
       AppendFunction1764000400000,
+      OperatorReadModels1764000500000,
     ],
     migrationsTableName: 'schema_migrations',
     // The schema only ever changes through migrations.

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { OperationEvent, StoredEvent } from '../envelope/operation-event';
 import type { Rejection } from '../envelope/parse-cloud-event';
 import { applyEvent, emptyProjection, Projection } from '../projection/operation-fold';
+import { StageActivityRollup, stageEventActivity, stageStateOf } from '../projection/stage-activity';
 import { planAppend, withPositions } from './append-plan';
 import { GlobalPosition, toGlobalPosition } from './global-position';
 import { isWriteConflict } from './transient-errors';
@@ -82,12 +83,17 @@ interface Head {
   projection: Projection;
 }
 
-/** Folds each operation's new events onto the head that was read: one projection per touched operation. */
+/**
+ * Folds each operation's new events onto the head that was read: one projection
+ * per touched operation, and what the events add to the stage rollups (each
+ * judged against its stage as it was just before it, as a rebuild judges it).
+ */
 function foldProjections(
   heads: Map<string, Head>,
   appended: readonly (OperationEvent & { version: number })[],
-): Projection[] {
+): { projections: Projection[]; activity: StageActivityRollup } {
   const drafts = new Map<string, Projection>();
+  const activity = new StageActivityRollup();
   for (const event of appended) {
     let draft = drafts.get(event.operationId);
     if (!draft) {
@@ -95,9 +101,11 @@ function foldProjections(
       draft = heads.get(event.operationId)?.projection ?? emptyProjection(event.operationId, event);
       drafts.set(event.operationId, draft);
     }
+    const contribution = stageEventActivity(stageStateOf(draft.state.stages, event), event);
+    if (contribution) activity.add(contribution);
     applyEvent(draft, event);
   }
-  return [...drafts.values()];
+  return { projections: [...drafts.values()], activity };
 }
 
 /**
@@ -174,9 +182,9 @@ export class EventStore {
     );
     const positions = new Map<string, GlobalPosition>();
     if (toInsert.length > 0) {
-      const projections = foldProjections(heads, toInsert);
+      const { projections, activity } = foldProjections(heads, toInsert);
       const [written] = (await query(
-        'SELECT opledger_append_events($1::json, $2::json, $3::json, $4)::text AS appended',
+        'SELECT opledger_append_events($1::json, $2::json, $3::json, $4, $5::json)::text AS appended',
         [
           JSON.stringify(
             projections.map(({ state }) => {
@@ -207,6 +215,7 @@ export class EventStore {
             })),
           ),
           APPEND_ORDER_LOCK_KEY,
+          JSON.stringify(activity.toWriteRequest()),
         ],
       )) as { appended: string }[];
       for (const [eventId, position] of JSON.parse(written.appended) as [string, string][]) {

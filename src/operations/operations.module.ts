@@ -4,6 +4,7 @@ import { EventsController } from './events.controller';
 import { OperationsController } from './operations.controller';
 import { GetOperationAtHandler } from './queries/get-operation-at.handler';
 import { GetOperationDocumentHandler } from './queries/get-operation-document.handler';
+import { GetStageStatsHandler } from './queries/get-stage-stats.handler';
 import { GetStatsHandler } from './queries/get-stats.handler';
 import { ListOperationsHandler } from './queries/list-operations.handler';
 import { ReadFeedHandler } from './queries/read-feed.handler';
@@ -23,6 +24,7 @@ import { GetStageEventsHandler } from './queries/get-stage-events.handler';
     GetStageEventsHandler,
     ListOperationsHandler,
     GetStatsHandler,
+    GetStageStatsHandler,
     ReadFeedHandler,
   ],
 })

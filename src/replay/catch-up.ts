@@ -3,6 +3,7 @@ import { afterOperation, readEventsByOperation, readTouchedOperations } from './
 import { foldOperations } from './operation-folder';
 import { ProjectionLayout, ProjectionRow, upsertProjectionRows } from './projection-row';
 import type { SqlRunner } from './sql';
+import { addLogActivity, LogActivity } from './read-model-tables';
 
 export interface CatchUpResult {
   operations: number;
@@ -14,7 +15,9 @@ export interface CatchUpResult {
  * is folded again from its first event, up to `upTo`, and its row replaced.
  * Refolding whole operations (rather than applying only the new events) makes
  * the result independent of what the row held before, so running it twice, or
- * after an interruption, is harmless.
+ * after an interruption, is harmless. The rollups are additive: only the events
+ * in (after, upTo] are added to them, so a caller that may repeat a catch-up
+ * runs it in one transaction with the checkpoint that records `upTo`.
  */
 export async function catchUp(
   db: SqlRunner,
@@ -29,7 +32,8 @@ export async function catchUp(
   for await (const operationIds of readTouchedOperations(db, after, upTo, pageSize)) {
     const pages = readEventsByOperation(db, { after: afterOperation(null), upTo, operationIds, pageSize });
     let batch: ProjectionRow[] = [];
-    for await (const folded of foldOperations(pages)) {
+    const activity = new LogActivity();
+    for await (const folded of foldOperations(pages, { log: activity, after })) {
       batch.push(folded.row);
       result.operations += 1;
       result.events += folded.events;
@@ -39,6 +43,7 @@ export async function catchUp(
       }
     }
     await upsertProjectionRows(db, table, layout, batch);
+    await addLogActivity(db, table, activity);
   }
   return result;
 }

@@ -1,6 +1,13 @@
 import type { StoredEvent } from '../envelope/operation-event';
 import { applyEvent, emptyProjection, Projection } from '../projection/operation-fold';
 import type { ProjectionRow } from './projection-row';
+import type { LogActivity } from './read-model-tables';
+
+/** Where folding also sums what the events add to the rollups: only events after `after` count. */
+export interface ActivityCollector {
+  log: LogActivity;
+  after: number;
+}
 
 export interface FoldedOperation {
   row: ProjectionRow;
@@ -35,7 +42,10 @@ function toRow(draft: Draft): ProjectionRow {
  * operation, with the shared fold (applyEvent). Only the operation being folded
  * is in memory; it is yielded as soon as the next operation's first event arrives.
  */
-export async function* foldOperations(pages: AsyncIterable<StoredEvent[]>): AsyncGenerator<FoldedOperation> {
+export async function* foldOperations(
+  pages: AsyncIterable<StoredEvent[]>,
+  activity?: ActivityCollector,
+): AsyncGenerator<FoldedOperation> {
   let draft: Draft | null = null;
   for await (const page of pages) {
     for (const event of page) {
@@ -49,6 +59,7 @@ export async function* foldOperations(pages: AsyncIterable<StoredEvent[]>): Asyn
         lastPosition: event.position,
         events: 0,
       };
+      if (activity && event.position > activity.after) activity.log.add(draft.projection, event);
       applyEvent(draft.projection, event);
       draft.firstPosition = Math.min(draft.firstPosition, event.position);
       draft.lastPosition = Math.max(draft.lastPosition, event.position);

@@ -28,6 +28,16 @@ import {
   shadowTableExists,
 } from './shadow-table';
 import { isLockTimeout, selectRows, toCount } from './sql';
+import {
+  addLogActivity,
+  buildShadowRowModels,
+  createShadowRollups,
+  dropShadowReadModels,
+  LogActivity,
+  replaceLiveReadModels,
+  shadowRowModelsExist,
+} from './read-model-tables';
+import { verifyReadModels } from './read-model-verify';
 import { APPEND_ORDER_LOCK_KEY } from '../event-store/event-store.service';
 
 export const DEFAULT_PAGE_SIZE = 1000;
@@ -170,12 +180,17 @@ export class ProjectionRebuilder {
       }
       if (!(await shadowTableExists(this.dataSource, table)) && (job.eventsDone > 0 || job.phase !== 'bulk')) {
         this.logger.warn(`${table} is gone: job ${job.id} starts its bulk pass over`);
+        await dropShadowReadModels(this.dataSource, table);
         job = await this.jobs.restartBulk(job.id);
       }
       await createShadowTable(this.dataSource, table);
+      await createShadowRollups(this.dataSource, table);
       this.report(job, context.options);
 
       if (job.phase === 'bulk') job = await this.bulkPass(job, context);
+      if (!(await shadowRowModelsExist(this.dataSource, table))) {
+        await this.dataSource.transaction((manager) => buildShadowRowModels(manager, table));
+      }
       job = await this.catchUpOnline(job, context);
       // Normally a no-op (the bulk pass built them); never left to the swap, which holds the live table locked.
       if (job.kind === 'rebuild') await completeShadowIndexes(this.dataSource, table);
@@ -187,7 +202,10 @@ export class ProjectionRebuilder {
       const cancelled = error instanceof ReplayCancelledError;
       if (!cancelled) this.logger.error(`${job.kind} job ${job.id} failed: ${String(error)}`);
       // A rebuild keeps its shadow table to resume from; a verify has nothing worth keeping.
-      if (job.kind === 'verify') await dropShadowTable(this.dataSource, table).catch(() => undefined);
+      if (job.kind === 'verify') {
+        await dropShadowTable(this.dataSource, table).catch(() => undefined);
+        await dropShadowReadModels(this.dataSource, table).catch(() => undefined);
+      }
       const details = cancelled ? {} : { error: error instanceof Error ? error.message : String(error) };
       const finished = await this.jobs
         .finish(this.dataSource, job.id, cancelled ? 'cancelled' : 'failed', details)
@@ -213,11 +231,14 @@ export class ProjectionRebuilder {
     });
     let batch: ProjectionRow[] = [];
     let batchEvents = 0;
+    // What the batch's events add to the rollups: written with its rows, so a resumed job never adds twice.
+    const activity = { log: new LogActivity(), after: 0 };
     // One write in flight while the next batch is folded; writes (and so checkpoints) stay in order.
     let writing: Promise<void> = Promise.resolve();
-    const write = async (rows: ProjectionRow[], events: number) => {
+    const write = async (rows: ProjectionRow[], events: number, log: LogActivity) => {
       job = await this.dataSource.transaction(async (manager) => {
         await upsertProjectionRows(manager, context.table, context.layout, rows);
+        await addLogActivity(manager, context.table, log);
         return this.jobs.recordBulkProgress(manager, job.id, {
           checkpointOperationId: rows[rows.length - 1].id,
           events,
@@ -231,7 +252,8 @@ export class ProjectionRebuilder {
       await writing;
       this.stopIfCancelled(job, context);
       if (batch.length === 0) return;
-      writing = write(batch, batchEvents);
+      writing = write(batch, batchEvents, activity.log);
+      activity.log = new LogActivity();
       // Marked as handled now; the next flush awaits it and rethrows its failure.
       writing.catch(() => undefined);
       batch = [];
@@ -239,7 +261,7 @@ export class ProjectionRebuilder {
     };
     this.stopIfCancelled(job, context);
     try {
-      for await (const folded of foldOperations(pages)) {
+      for await (const folded of foldOperations(pages, activity)) {
         batch.push(folded.row);
         batchEvents += folded.events;
         if (batch.length >= context.pageSize || batchEvents >= context.pageSize * 10) await flush();
@@ -269,8 +291,11 @@ export class ProjectionRebuilder {
       const from = job.caughtUpPosition ?? job.horizonPosition!;
       const head = await readHeadPosition(this.dataSource);
       if (head <= from) break;
-      await catchUp(this.dataSource, context.table, context.layout, from, head, context.pageSize);
-      job = await this.jobs.recordPhase(job.id, 'catch-up', head);
+      // One transaction with its checkpoint: the rollups it adds to are not idempotent.
+      job = await this.dataSource.transaction(async (manager) => {
+        await catchUp(manager, context.table, context.layout, from, head, context.pageSize);
+        return this.jobs.recordPhase(job.id, 'catch-up', head, manager);
+      });
       this.report(job, context.options);
       this.stopIfCancelled(job, context);
       if (head - from < context.pageSize) break;
@@ -301,6 +326,7 @@ export class ProjectionRebuilder {
           const head = await readHeadPosition(manager);
           await catchUp(manager, context.table, context.layout, from, head, context.pageSize);
           await replaceLiveTable(manager, context.table);
+          await replaceLiveReadModels(manager, context.table);
           await this.definitions.recordBuilt(manager, job.definitionVersion);
           return this.jobs.finish(manager, job.id, 'succeeded', { caughtUpPosition: head });
         });
@@ -334,7 +360,12 @@ export class ProjectionRebuilder {
       });
     }
     report.unsettled = diff.moving;
+    report.readModels = await verifyReadModels(this.dataSource, context.table, horizon, async (from, to) => {
+      await catchUp(this.dataSource, context.table, context.layout, from, to, context.pageSize);
+      horizon = to;
+    });
     await dropShadowTable(this.dataSource, context.table);
+    await dropShadowReadModels(this.dataSource, context.table);
     return this.jobs.finish(this.dataSource, job.id, 'succeeded', { report, caughtUpPosition: horizon });
   }
 

@@ -69,10 +69,15 @@ export class ReplayJobStore {
     );
   }
 
-  async recordPhase(id: number, phase: ReplayPhase, caughtUpPosition?: GlobalPosition): Promise<ReplayJob> {
+  async recordPhase(
+    id: number,
+    phase: ReplayPhase,
+    caughtUpPosition?: GlobalPosition,
+    db: SqlRunner = this.dataSource,
+  ): Promise<ReplayJob> {
     return caughtUpPosition === undefined
-      ? this.update(this.dataSource, id, 'phase = $2', [phase])
-      : this.update(this.dataSource, id, 'phase = $2, caught_up_position = $3', [phase, caughtUpPosition]);
+      ? this.update(db, id, 'phase = $2', [phase])
+      : this.update(db, id, 'phase = $2, caught_up_position = $3', [phase, caughtUpPosition]);
   }
 
   async finish(

@@ -1,5 +1,6 @@
 import { toGlobalPosition, type GlobalPosition } from '../event-store/global-position';
 import { toCount } from './sql';
+import type { ReadModelReport } from './read-model-verify';
 
 export type ReplayJobKind = 'rebuild' | 'verify';
 /** `interrupted`: stored as running, but no process holds the job (it crashed or was killed). */
@@ -18,6 +19,8 @@ export interface VerifyReport {
   examples: DifferenceExample[];
   /** Operations that kept changing while they were compared; not counted as differences. */
   unsettled: string[];
+  /** The counters, stage and source indexes and rollups beside the projection (absent in older reports). */
+  readModels?: ReadModelReport;
 }
 
 export interface ReplayJob {

@@ -53,11 +53,12 @@ describe('append conflicts', () => {
     // Another write (here: a projection rewrite, as a rebuild's swap would do) moves the row on.
     await dataSource.query(`UPDATE operations SET projected_at = now() WHERE id = 'contended-3'`);
 
-    const stale = dataSource.query('SELECT opledger_append_events($1::json, $2::json, $3::json, $4)', [
+    const stale = dataSource.query('SELECT opledger_append_events($1::json, $2::json, $3::json, $4, $5::json)', [
       JSON.stringify([{ id: 'contended-3', base_version: 1, base_row: head.row }]),
       JSON.stringify([]),
       JSON.stringify([]),
       APPEND_ORDER_LOCK_KEY,
+      JSON.stringify({ minutes: [], hours: [] }),
     ]);
     await expect(stale).rejects.toMatchObject({ driverError: { code: '40001' } });
 

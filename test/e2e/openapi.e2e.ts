@@ -457,6 +457,15 @@ describe('OpenAPI document', () => {
       expect(stats.body.runningByStage).toEqual({ geo: 1 });
     });
 
+    it('GET /v1/stats/stages: every window, 400', async () => {
+      for (const window of ['15m', '1h', '24h']) {
+        const report = conforms(await get(`/v1/stats/stages?window=${window}`), 'get', '/v1/stats/stages');
+        expect(report.body.window).toBe(window);
+        expect(report.body.series.minutes).toHaveLength(60);
+      }
+      expect(conforms(await get('/v1/stats/stages?window=2h'), 'get', '/v1/stats/stages').status).toBe(400);
+    });
+
     it('GET /v1/dead-letters: every kind of row, 400, 403', async () => {
       await queryDatabase(
         context.databaseUrl,

@@ -16,6 +16,7 @@ import {
   startTestApp,
   type TestContext,
 } from '../support/test-app';
+import { readModelIndexes, readModelsFromLog, readModelSnapshot } from '../support/read-models';
 import { waitFor } from '../support/wait-for';
 
 const ADMIN_KEY = 'admin-key-0123456789abcdef';
@@ -128,6 +129,7 @@ describe('replay: zero-downtime rebuild of the operations projection', () => {
   it('rebuilds while writers append and readers read: nothing missed, no reader ever goes back', async () => {
     const hot = ['op-0000', 'op-0500', 'op-0999'];
     const oidBefore = await tableOid(context.databaseUrl);
+    const readModelIndexesBefore = await readModelIndexes(context.databaseUrl);
     const indexesBefore = await queryDatabase<{ indexname: string; indexdef: string }>(
       context.databaseUrl,
       `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'operations' ORDER BY indexname`,
@@ -207,7 +209,18 @@ describe('replay: zero-downtime rebuild of the operations projection', () => {
       `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'operations' ORDER BY indexname`,
     );
     expect(indexes).toEqual(indexesBefore);
-    expect(indexes.map((i) => i.indexname)).toContain('operations_stages_idx');
+    expect(indexes.map((i) => i.indexname)).toContain('operations_status_first_position_idx');
+    // The read models beside it were swapped in with it, under their names, with the live triggers.
+    expect(await readModelIndexes(context.databaseUrl)).toEqual(readModelIndexesBefore);
+    const triggers = await queryDatabase<{ tgname: string }>(
+      context.databaseUrl,
+      `SELECT tgname FROM pg_trigger WHERE tgrelid = 'operations'::regclass AND NOT tgisinternal ORDER BY tgname`,
+    );
+    expect(triggers.map((t) => t.tgname)).toEqual([
+      'operations_read_models_delete',
+      'operations_read_models_insert',
+      'operations_read_models_update',
+    ]);
     const [definition] = await queryDatabase<{ definition_version: number; rebuilt_at: Date | null }>(
       context.databaseUrl,
       `SELECT definition_version, rebuilt_at FROM projection_definitions WHERE name = 'operations'`,
@@ -216,9 +229,12 @@ describe('replay: zero-downtime rebuild of the operations projection', () => {
     expect(definition.rebuilt_at).not.toBeNull();
     // Every row, including the ones written while the rebuild ran, equals the fold of its events.
     await expectProjectionToMatchLog(context.databaseUrl);
-    // Appends keep working on the swapped-in table.
+    // So do the counters, indexes and rollups: rebuilt from the log, caught up, swapped in with the rows.
+    expect(await readModelSnapshot(context.databaseUrl)).toEqual(await readModelsFromLog(context.databaseUrl));
+    // Appends keep working on the swapped-in table, and keep the swapped-in read models exact.
     await store.append([operationEvent('op-0000', 'operation.completed')]);
     await expectProjectionToMatchLog(context.databaseUrl);
+    expect(await readModelSnapshot(context.databaseUrl)).toEqual(await readModelsFromLog(context.databaseUrl));
   });
 
   it('resumes a cancelled rebuild from its checkpoint without folding anything twice', async () => {

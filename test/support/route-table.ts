@@ -53,6 +53,7 @@ export const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/stats', needs: 'reader' },
   { method: 'GET', path: '/v1/stats/ingest', needs: 'reader' },
   { method: 'GET', path: '/v1/whoami', needs: 'reader' },
+  { method: 'GET', path: '/v1/stats/stages?window=15m', needs: 'reader' },
   {
     method: 'POST',
     path: '/v1/operations/auth-1/events',

@@ -146,7 +146,19 @@ function report(job: ReplayJob, seconds: number): ExitCode {
   if (verify.unsettled.length > 0) {
     out(`${verify.unsettled.length} operation(s) kept changing during the check and were not compared`);
   }
-  return verify.differences === 0 ? ExitCode.ok : ExitCode.failure;
+  const readModels = verify.readModels;
+  if (readModels && readModels.differences > 0) {
+    out(`${name}: ${count(readModels.differences)} difference(s) in the counters, indexes or rollups; for example:`);
+    for (const example of readModels.examples) out(`  ${example}`);
+    out('rebuild them with `opledger replay` (a full rebuild recomputes them)');
+  } else if (readModels) {
+    out(
+      readModels.unsettled
+        ? `${name}: counters and indexes match; the rollups were not compared (the log kept growing)`
+        : `${name}: counters, stage and source indexes and stage rollups match`,
+    );
+  }
+  return verify.differences === 0 && (readModels?.differences ?? 0) === 0 ? ExitCode.ok : ExitCode.failure;
 }
 
 async function rebuildOperation(context: CliContext, operationId: string): Promise<ExitCode> {

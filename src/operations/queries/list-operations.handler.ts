@@ -5,7 +5,14 @@ import { toGlobalPosition } from '../../event-store/global-position';
 import type { OperationState } from '../../projection/operation-fold';
 import { ListOperationsQuery, type OperationPage } from './list-operations.query';
 
-/** Builds the WHERE clause from the filters that are set; every one has an index (see the migrations). */
+/**
+ * Builds the query from the filters that are set. Every page is a keyset range
+ * scan of one index in first_position order, so its cost is the page, not the
+ * table: with a stage filter the scan runs over operation_stages (stage,
+ * status, first_position), with a source filter over operation_sources
+ * (source, first_position), otherwise over operations itself; the remaining
+ * filters are checked on the rows that scan returns.
+ */
 export function listOperationsSql(query: ListOperationsQuery): { sql: string; params: unknown[] } {
   const { filter } = query;
   const params: unknown[] = [];
@@ -14,24 +21,30 @@ export function listOperationsSql(query: ListOperationsQuery): { sql: string; pa
     params.push(value);
     return `$${params.length}`;
   };
+  // The table whose first_position index drives the scan.
+  let from = 'operations o';
+  let order = 'o.first_position';
+  if (filter.stage !== null) {
+    from = `operation_stages s JOIN operations o ON o.id = s.operation_id`;
+    order = 's.first_position';
+    where.push(`s.stage = ${param(filter.stage)}`);
+    if (filter.stageStatus !== null) where.push(`s.status = ${param(filter.stageStatus)}`);
+    if (filter.source !== null) {
+      where.push(
+        `EXISTS (SELECT 1 FROM operation_sources src WHERE src.source = ${param(filter.source)} AND src.operation_id = o.id)`,
+      );
+    }
+  } else if (filter.source !== null) {
+    from = `operation_sources src JOIN operations o ON o.id = src.operation_id`;
+    order = 'src.first_position';
+    where.push(`src.source = ${param(filter.source)}`);
+  }
   if (filter.statuses.length > 0) where.push(`o.status = ANY(${param(filter.statuses)}::text[])`);
-  if (filter.stage !== null && filter.stageStatus !== null) {
-    where.push(
-      `o.state -> 'stages' @> jsonb_build_object(${param(filter.stage)}::text, jsonb_build_object('status', ${param(filter.stageStatus)}::text))`,
-    );
-  } else if (filter.stage !== null) {
-    where.push(`o.state -> 'stages' ? ${param(filter.stage)}`);
-  }
-  if (filter.source !== null) {
-    where.push(
-      `EXISTS (SELECT 1 FROM operation_events e WHERE e.source = ${param(filter.source)} AND e.operation_id = o.id)`,
-    );
-  }
   if (filter.updatedAfter !== null) where.push(`o.updated_at > ${param(filter.updatedAfter)}::timestamptz`);
   if (filter.updatedBefore !== null) where.push(`o.updated_at < ${param(filter.updatedBefore)}::timestamptz`);
-  if (query.beforePosition !== null) where.push(`o.first_position < ${param(query.beforePosition)}`);
-  const sql = `SELECT o.state, o.first_position FROM operations o WHERE ${where.join(' AND ')}
-    ORDER BY o.first_position DESC LIMIT ${param(query.limit + 1)}`;
+  if (query.beforePosition !== null) where.push(`${order} < ${param(query.beforePosition)}`);
+  const sql = `SELECT o.state, o.first_position FROM ${from} WHERE ${where.join(' AND ')}
+    ORDER BY ${order} DESC LIMIT ${param(query.limit + 1)}`;
   return { sql, params };
 }
 
