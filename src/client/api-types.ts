@@ -4,6 +4,7 @@
  */
 export type { OperationState, OperationStatus, StageState, StageStatus } from '../projection/operation-fold';
 export type { OperationTimeline, StageTimeline } from '../operations/timeline';
+export type { StageStats, StageStatsReport, StageStatsWindow } from '../operations/stage-stats';
 import type { OperationState, OperationStatus, StageStatus } from '../projection/operation-fold';
 
 /** An event as the history, the feed and the watch streams show it. */

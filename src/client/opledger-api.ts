@@ -9,6 +9,8 @@ import type {
   OperationStats,
   OperationTimeline,
   RepublishResult,
+  StageStatsReport,
+  StageStatsWindow,
 } from './api-types';
 import { HttpConnection, type HttpConnectionOptions } from './http-connection';
 import { OpledgerApiError } from './http-errors';
@@ -69,6 +71,11 @@ export class OpledgerApi {
 
   stats(): Promise<OperationStats> {
     return this.connection.get('/v1/stats');
+  }
+
+  /** Per stage over the window: attempts by outcome, failure rate, duration percentiles; the last hour by minute. */
+  stageStats(window: StageStatsWindow = '1h'): Promise<StageStatsReport> {
+    return this.connection.get('/v1/stats/stages', { window });
   }
 
   feed(after = 0, limit = 100): Promise<FeedPage> {

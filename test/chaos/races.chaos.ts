@@ -130,10 +130,28 @@ describe('scenario 1: races', () => {
     const figures = await checkLedger(context.databaseUrl, ledger);
     const naiveStatuses = await baseline.statuses();
     let baselineStaleRows = 0;
+    // What /v1/stats must say, counted from what was sent with the independent reference fold.
+    const expectedStats = {
+      total: ledger.size,
+      byStatus: { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 } as Record<string, number>,
+      inProgress: 0,
+      runningByStage: {} as Record<string, number>,
+    };
     for (const [operationId, sent] of ledger) {
-      const truth = referenceState(operationId, asReferenceEvents(sent)).status;
-      if (naiveStatuses.get(operationId) !== truth) baselineStaleRows += 1;
+      const truth = referenceState(operationId, asReferenceEvents(sent));
+      if (naiveStatuses.get(operationId) !== truth.status) baselineStaleRows += 1;
+      expectedStats.byStatus[truth.status] += 1;
+      if (truth.status !== 'pending' && truth.status !== 'running') continue;
+      expectedStats.inProgress += 1;
+      for (const [stage, value] of Object.entries(truth.stages)) {
+        if (value.status === 'running')
+          expectedStats.runningByStage[stage] = (expectedStats.runningByStage[stage] ?? 0) + 1;
+      }
     }
+    const stats = (await (await fetch(`${service.url}/v1/stats`)).json()) as typeof expectedStats;
+    const statsMatchLog =
+      JSON.stringify(stats) ===
+      JSON.stringify({ ...expectedStats, runningByStage: sortedKeys(expectedStats.runningByStage) });
 
     writeResult({
       scenario: 'races',
@@ -150,6 +168,7 @@ describe('scenario 1: races', () => {
         http503Retries: http.unavailableRetries,
         httpFailures: http.failures.length,
         baselineRows: naiveStatuses.size,
+        statsMatchLog: statsMatchLog ? 1 : 0,
         baselineStalePercent: Math.round((1000 * baselineStaleRows) / ledger.size) / 10,
         sendSeconds: toSeconds(sentAt - startedAt),
         drainSeconds: toSeconds(ingestedAt - sentAt),
@@ -159,8 +178,14 @@ describe('scenario 1: races', () => {
     expect(http.failures).toEqual([]);
     expect(baselineFailures).toEqual([]);
     expectLedgerIntact(figures);
+    // The counters behind /v1/stats agree with the log, after every race above.
+    expect(stats).toEqual(expectedStats);
     if (timeout) throw timeout;
     // The comparison only means something if the naive design really was exposed to the races.
     expect(naiveStatuses.size).toBe(ledger.size);
   });
 });
+
+function sortedKeys(record: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

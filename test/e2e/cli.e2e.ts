@@ -125,6 +125,24 @@ describe('the opledger CLI against a running service', () => {
     const statsText = (await cli(['stats'])).stdout;
     expect(statsText).toMatch(/^succeeded\s+1$/m);
     expect(statsText).toMatch(/^ingest\s+1$/m);
+
+    // Stage analytics: the events were emitted just now, with the service's clock.
+    const stages = JSON.parse((await cli(['stats', '--stages', '--window', '15m', '--json'])).stdout);
+    expect(stages.window).toBe('15m');
+    expect(stages.stages.find((s: { stage: string }) => s.stage === 'validate')).toMatchObject({
+      started: 1,
+      succeeded: 1,
+      failed: 0,
+      failureRate: 0,
+      durationMs: { count: 1 },
+    });
+    const stagesText = (await cli(['stats', '--stages'])).stdout;
+    expect(stagesText).toMatch(/^stages over the last 1h /m);
+    expect(stagesText).toMatch(
+      /^STAGE\s+STARTED\s+SUCCEEDED\s+FAILED\s+SKIPPED\s+RUNNING\s+FAILURES\s+P50\s+P95\s+P99$/m,
+    );
+    expect(stagesText).toMatch(/^validate\s+1\s+1\s+0\s+0\s+0\s+0\.0 %\s+/m);
+    expect((await cli(['stats', '--stages', '--window', '2h'])).code).toBe(2);
   });
 
   it('timeline draws the stages as a Gantt chart scaled to time, with retries and what still runs', async () => {

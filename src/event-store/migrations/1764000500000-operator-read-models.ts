@@ -12,10 +12,11 @@ import type { OperationEvent } from '../../envelope/operation-event';
  *   rebuilds, a rebuild's catch-up on its shadow table):
  *     operation_status_counts         operations by status            (striped, summed on read)
  *     operation_running_stage_counts  running stages of unfinished operations, by stage (striped)
- *     operation_stages                one row per (operation, stage) with the stage's status and the
- *                                     operation's first position: the stage filters' keyset index
+ *     operation_stages                one row per (operation, stage): (stage, status, first position of the
+ *                                     operation, id), all in the primary key, the stage filters' keyset index
  * - derived from the log, written by the append in the same transaction:
- *     operation_sources               one row per (source, operation): the source filter's keyset index
+ *     operation_sources               one row per (source, operation), keyed (source, first position, id):
+ *                                     the source filter's keyset index
  *     stage_minute_stats / stage_hour_stats   per stage and minute (hour): started, succeeded, failed,
  *                                     skipped and a duration histogram (src/projection/stage-activity.ts)
  *     event_minute_counts             events recorded per minute
@@ -53,13 +54,13 @@ BEGIN
     n AS (SELECT id, stage, stage_status, first_position FROM s WHERE d = 1),
     o AS (SELECT id, stage, stage_status, first_position FROM s WHERE d = -1),
     gone AS (
-      DELETE FROM %2$I AS t USING (SELECT id, stage FROM o EXCEPT SELECT id, stage FROM n) AS g
-      WHERE t.operation_id = g.id AND t.stage = g.stage
+      DELETE FROM %2$I AS t USING (SELECT * FROM o EXCEPT SELECT * FROM n) AS g
+      WHERE t.stage = g.stage AND t.status = g.stage_status AND t.first_position = g.first_position
+        AND t.operation_id = g.id
     ),
     stage_rows AS (
-      INSERT INTO %2$I AS t (operation_id, stage, status, first_position)
-      SELECT * FROM (SELECT * FROM n EXCEPT SELECT * FROM o) AS x ORDER BY 1, 2
-      ON CONFLICT (operation_id, stage) DO UPDATE SET status = EXCLUDED.status, first_position = EXCLUDED.first_position
+      INSERT INTO %2$I (stage, status, first_position, operation_id)
+      SELECT stage, stage_status, first_position, id FROM (SELECT * FROM n EXCEPT SELECT * FROM o) AS x
     ),
     statuses AS (
       INSERT INTO %3$I AS t (status, stripe, count)
@@ -204,10 +205,10 @@ BEGIN
     WHERE f.base_version = 0
     RETURNING id, first_position
   ), sourced AS (
-    INSERT INTO operation_sources (source, operation_id, first_position)
-    SELECT DISTINCT i.source, i.operation_id, w.first_position
+    INSERT INTO operation_sources (source, first_position, operation_id)
+    SELECT DISTINCT i.source, w.first_position, i.operation_id
     FROM inserted AS i JOIN (SELECT * FROM updated UNION ALL SELECT * FROM created) AS w ON w.id = i.operation_id
-    ON CONFLICT (source, operation_id) DO NOTHING
+    ON CONFLICT DO NOTHING
   )
   SELECT coalesce(json_agg(json_build_array(event_id, position::text)), '[]'::json) INTO appended FROM inserted;
   RETURN appended;
@@ -228,11 +229,12 @@ export class OperatorReadModels1764000500000 implements MigrationInterface {
         stage text NOT NULL, stripe smallint NOT NULL, count bigint NOT NULL, PRIMARY KEY (stage, stripe))`);
     await queryRunner.query(`
       CREATE TABLE operation_stages (
-        operation_id text NOT NULL, stage text NOT NULL, status text NOT NULL, first_position bigint,
-        PRIMARY KEY (operation_id, stage))`);
+        stage text NOT NULL, status text NOT NULL, first_position bigint NOT NULL, operation_id text NOT NULL,
+        PRIMARY KEY (stage, status, first_position, operation_id))`);
     await queryRunner.query(`
       CREATE TABLE operation_sources (
-        source text NOT NULL, operation_id text NOT NULL, first_position bigint, PRIMARY KEY (source, operation_id))`);
+        source text NOT NULL, first_position bigint NOT NULL, operation_id text NOT NULL,
+        PRIMARY KEY (source, first_position, operation_id))`);
     for (const [table, bucket] of [
       ['stage_minute_stats', 'minute'],
       ['stage_hour_stats', 'hour'],
@@ -258,12 +260,12 @@ export class OperatorReadModels1764000500000 implements MigrationInterface {
       WHERE o.version > 0 AND o.status IN ('pending', 'running') AND s.value ->> 'status' = 'running'
       GROUP BY s.key`);
     await queryRunner.query(`
-      INSERT INTO operation_stages (operation_id, stage, status, first_position)
-      SELECT o.id, s.key, s.value ->> 'status', o.first_position
+      INSERT INTO operation_stages (stage, status, first_position, operation_id)
+      SELECT s.key, s.value ->> 'status', o.first_position, o.id
       FROM operations o CROSS JOIN LATERAL jsonb_each(o.state -> 'stages') AS s WHERE o.version > 0`);
     await queryRunner.query(`
-      INSERT INTO operation_sources (source, operation_id, first_position)
-      SELECT e.source, e.operation_id, min(o.first_position)
+      INSERT INTO operation_sources (source, first_position, operation_id)
+      SELECT e.source, min(o.first_position), e.operation_id
       FROM operation_events e JOIN operations o ON o.id = e.operation_id
       GROUP BY e.source, e.operation_id`);
     await queryRunner.query(`
@@ -271,14 +273,8 @@ export class OperatorReadModels1764000500000 implements MigrationInterface {
       SELECT date_trunc('minute', recorded_at), 0, count(*) FROM operation_events GROUP BY 1`);
     await backfillStageActivity(queryRunner);
 
-    // The keyset indexes of the stage and source filters; the source index of the log is replaced.
-    await queryRunner.query(
-      `CREATE INDEX operation_stages_stage_status_idx ON operation_stages (stage, status, first_position DESC)`,
-    );
-    await queryRunner.query(`CREATE INDEX operation_stages_stage_idx ON operation_stages (stage, first_position DESC)`);
-    await queryRunner.query(
-      `CREATE INDEX operation_sources_source_idx ON operation_sources (source, first_position DESC)`,
-    );
+    // Their primary keys are the keyset indexes of the stage and source filters; they replace the
+    // log's source index and the projection's GIN index on stages, which made those filters linear.
     await queryRunner.query(`DROP INDEX operation_events_source_idx`);
     await queryRunner.query(`DROP INDEX operations_stages_idx`);
 

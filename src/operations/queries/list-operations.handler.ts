@@ -2,15 +2,15 @@ import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { toGlobalPosition } from '../../event-store/global-position';
-import type { OperationState } from '../../projection/operation-fold';
+import { STAGE_STATUSES, type OperationState } from '../../projection/operation-fold';
 import { ListOperationsQuery, type OperationPage } from './list-operations.query';
 
 /**
  * Builds the query from the filters that are set. Every page is a keyset range
- * scan of one index in first_position order, so its cost is the page, not the
- * table: with a stage filter the scan runs over operation_stages (stage,
- * status, first_position), with a source filter over operation_sources
- * (source, first_position), otherwise over operations itself; the remaining
+ * scan of an index in first_position order, so its cost is the page, not the
+ * table: with a stage filter the scan runs over operation_stages' key (stage,
+ * status, first_position, id), with a source filter over operation_sources'
+ * (source, first_position, id), otherwise over operations itself; the other
  * filters are checked on the rows that scan returns.
  */
 export function listOperationsSql(query: ListOperationsQuery): { sql: string; params: unknown[] } {
@@ -25,13 +25,22 @@ export function listOperationsSql(query: ListOperationsQuery): { sql: string; pa
   let from = 'operations o';
   let order = 'o.first_position';
   if (filter.stage !== null) {
-    from = `operation_stages s JOIN operations o ON o.id = s.operation_id`;
+    // operation_stages' key is (stage, status, first_position, id): one status is one backward range
+    // scan; any status is the four scans merged in first_position order (a Merge Append).
+    const stage = param(filter.stage);
+    const statuses = filter.stageStatus !== null ? [filter.stageStatus] : STAGE_STATUSES;
+    const cursor = query.beforePosition !== null ? ` AND first_position < ${param(query.beforePosition)}` : '';
+    const scans = statuses.map(
+      (status) =>
+        `(SELECT first_position, operation_id FROM operation_stages
+          WHERE stage = ${stage} AND status = ${param(status)}${cursor} ORDER BY first_position DESC)`,
+    );
+    from = `(${scans.join(' UNION ALL ')}) s JOIN operations o ON o.id = s.operation_id`;
     order = 's.first_position';
-    where.push(`s.stage = ${param(filter.stage)}`);
-    if (filter.stageStatus !== null) where.push(`s.status = ${param(filter.stageStatus)}`);
     if (filter.source !== null) {
       where.push(
-        `EXISTS (SELECT 1 FROM operation_sources src WHERE src.source = ${param(filter.source)} AND src.operation_id = o.id)`,
+        `EXISTS (SELECT 1 FROM operation_sources src WHERE src.source = ${param(filter.source)}
+                 AND src.first_position = o.first_position AND src.operation_id = o.id)`,
       );
     }
   } else if (filter.source !== null) {
@@ -42,7 +51,7 @@ export function listOperationsSql(query: ListOperationsQuery): { sql: string; pa
   if (filter.statuses.length > 0) where.push(`o.status = ANY(${param(filter.statuses)}::text[])`);
   if (filter.updatedAfter !== null) where.push(`o.updated_at > ${param(filter.updatedAfter)}::timestamptz`);
   if (filter.updatedBefore !== null) where.push(`o.updated_at < ${param(filter.updatedBefore)}::timestamptz`);
-  if (query.beforePosition !== null) where.push(`${order} < ${param(query.beforePosition)}`);
+  if (query.beforePosition !== null && filter.stage === null) where.push(`${order} < ${param(query.beforePosition)}`);
   const sql = `SELECT o.state, o.first_position FROM ${from} WHERE ${where.join(' AND ')}
     ORDER BY ${order} DESC LIMIT ${param(query.limit + 1)}`;
   return { sql, params };
