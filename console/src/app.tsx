@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, describeError, getJson, onUnauthorized, storedKey, storeKey } from './api/http';
 import type { WhoAmI } from './api/types';
 import { Compare } from './pages/compare';
@@ -80,6 +80,8 @@ function Layout({ who, route, onSignOut }: { who: WhoAmI; route: Route; onSignOu
 export function App() {
   const route = useRoute();
   const [auth, setAuth] = useState<Auth>({ state: 'checking' });
+  const signedIn = useRef(false);
+  signedIn.current = auth.state === 'ready';
 
   const check = useCallback(async () => {
     setAuth({ state: 'checking' });
@@ -99,6 +101,8 @@ export function App() {
   useEffect(() => {
     void check();
     return onUnauthorized(() => {
+      // While signing in, check() itself says what went wrong.
+      if (!signedIn.current) return;
       storeKey(null);
       setAuth({ state: 'need-key', error: 'The service refused the key (it may have been removed). Sign in again.' });
     });

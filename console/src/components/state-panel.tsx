@@ -5,7 +5,17 @@ import { shortTime } from '../model/time';
 
 /** The state of an operation (current, or at a past version): status, stages, result, error, metadata. */
 export function StatePanel({ state }: { state: OperationState }) {
-  const stages = Object.entries(state.stages);
+  // In the order they started, as on the timeline (never-started ones last).
+  const key = (time: string | null) => time ?? '\uffff';
+  const stages = Object.entries(state.stages).sort(([a, x], [b, y]) =>
+    key(x.firstStartedAt) !== key(y.firstStartedAt)
+      ? key(x.firstStartedAt) < key(y.firstStartedAt)
+        ? -1
+        : 1
+      : a < b
+        ? -1
+        : 1,
+  );
   return (
     <section aria-labelledby="state-title" class="state" data-testid="state">
       <h2 id="state-title">State</h2>

@@ -93,7 +93,23 @@ export function OperationDetail({ id, query }: { id: string; query: URLSearchPar
   useEffect(() => {
     setCurrent(null);
     setCurrentError(null);
+    // At most one timeline read per 200 ms: the first change at once, a burst's last one at the end.
     let timer: ReturnType<typeof setTimeout> | null = null;
+    let pending = false;
+    const refresh = () => {
+      if (timer) {
+        pending = true;
+        return;
+      }
+      setChanges((n) => n + 1);
+      timer = setTimeout(() => {
+        timer = null;
+        if (pending) {
+          pending = false;
+          refresh();
+        }
+      }, 200);
+    };
     const stop = watch(`${path}/watch`, {
       onState: (state, detail) => {
         setLive(state);
@@ -110,11 +126,7 @@ export function OperationDetail({ id, query }: { id: string; query: URLSearchPar
         }
         setCurrentError(null);
         setCurrent(state);
-        // Coalesce bursts: one timeline read per 200 ms at most.
-        timer ??= setTimeout(() => {
-          timer = null;
-          setChanges((n) => n + 1);
-        }, 200);
+        refresh();
       },
     });
     return () => {

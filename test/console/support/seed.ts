@@ -10,8 +10,11 @@ export interface SeedEvent {
   data?: Record<string, unknown>;
 }
 
-/** Base time of the seeded operations: a few minutes ago, so ages and durations look like real ones. */
-export const BASE_MS = Math.floor(Date.now() / 1000) * 1000 - 5 * 60_000;
+/**
+ * Base time of the seeded operations: `order-retry` (still running) starts here, 25 s ago, so its
+ * chart spans about half a minute; the finished ones happened a little earlier.
+ */
+export const BASE_MS = Math.floor(Date.now() / 1000) * 1000 - 25_000;
 
 export function timeAt(seconds: number): string {
   return new Date(BASE_MS + Math.round(seconds * 1000)).toISOString();
@@ -43,41 +46,41 @@ export const SEEDED: Record<string, SeedEvent[]> = {
     stage('started', 'merge', 10),
   ],
   'order-done': [
-    { type: 'operation.created', source: 'pipeline/ingest', at: 20 },
-    stage('started', 'validate', 21),
-    stage('completed', 'validate', 22),
-    stage('started', 'enrich-geo', 23),
-    stage('started', 'enrich-score', 23),
-    stage('completed', 'enrich-score', 24),
-    stage('completed', 'enrich-geo', 26),
-    stage('started', 'merge', 27),
-    stage('completed', 'merge', 28),
+    { type: 'operation.created', source: 'pipeline/ingest', at: -100 },
+    stage('started', 'validate', -99),
+    stage('completed', 'validate', -98),
+    stage('started', 'enrich-geo', -97),
+    stage('started', 'enrich-score', -97),
+    stage('completed', 'enrich-score', -96),
+    stage('completed', 'enrich-geo', -94),
+    stage('started', 'merge', -93),
+    stage('completed', 'merge', -92),
     {
       type: 'operation.completed',
       source: 'pipeline/publish',
-      at: 28.5,
+      at: -91.5,
       data: { result: { location: 's3://out/order-done.json' } },
     },
   ],
   'order-failed': [
-    { type: 'operation.created', source: 'pipeline/ingest', at: 30 },
-    stage('started', 'validate', 31),
-    stage('failed', 'validate', 32, { error: 'schema mismatch' }),
-    { type: 'operation.failed', source: 'pipeline/validate', at: 32.1, data: { error: 'schema mismatch' } },
+    { type: 'operation.created', source: 'pipeline/ingest', at: -90 },
+    stage('started', 'validate', -89),
+    stage('failed', 'validate', -88, { error: 'schema mismatch' }),
+    { type: 'operation.failed', source: 'pipeline/validate', at: -87.9, data: { error: 'schema mismatch' } },
   ],
   'xss-1': [
-    { type: 'operation.created', source: 'pipeline/ingest', at: 40 },
+    { type: 'operation.created', source: 'pipeline/ingest', at: -80 },
     {
       type: 'metadata.updated',
       source: 'pipeline/ingest',
-      at: 41,
+      at: -79,
       data: { metadata: { note: '<img src=x onerror=alert(1)>' } },
     },
-    stage('started', '<b onmouseover=alert(2)>geo</b>', 42),
+    stage('started', '<b onmouseover=alert(2)>geo</b>', -78),
   ],
   'batch-7': [
-    { type: 'operation.created', source: 'pipeline/batch', at: 50 },
-    { type: 'stage.started', source: 'pipeline/batch', at: 51, data: { stage: 'export' } },
+    { type: 'operation.created', source: 'pipeline/batch', at: -70 },
+    { type: 'stage.started', source: 'pipeline/batch', at: -69, data: { stage: 'export' } },
   ],
 };
 
