@@ -55,6 +55,12 @@ describe('operator console', () => {
     await page.getByTestId('dead-letter-count').filter({ hasText: '1' }).waitFor();
     await page.locator('[data-status="failed"]').filter({ hasText: '1' }).waitFor();
     await page.getByTestId('running-by-stage').getByRole('link', { name: 'merge' }).waitFor();
+    // Stage analytics of the last hour: enrich-geo started three times (twice in order-retry), failed once.
+    const geo = page.locator('[data-testid=stage-analytics] tr[data-stage="enrich-geo"] td');
+    await geo.first().waitFor();
+    expect((await geo.allTextContents()).slice(0, 6)).toEqual(['3', '2', '1', '0', '0', '33.3 %']);
+    const minutes = await page.locator('svg.sparkline rect').count();
+    expect(minutes).toBe(60);
     await screenshot(page, 'overview');
   });
 

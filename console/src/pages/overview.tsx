@@ -39,7 +39,7 @@ function IngestCard({ ingest }: { ingest: IngestStatus }) {
 function StageTable({ analytics }: { analytics: StageAnalytics }) {
   if (analytics.stages.length === 0) return <p class="muted">No stage activity in this window.</p>;
   return (
-    <table class="data">
+    <table class="data" data-testid="stage-analytics">
       <caption class="visually-hidden">Stages in the last {analytics.window}</caption>
       <thead>
         <tr>
@@ -75,7 +75,7 @@ function StageTable({ analytics }: { analytics: StageAnalytics }) {
       </thead>
       <tbody>
         {analytics.stages.map((s) => (
-          <tr key={s.stage}>
+          <tr key={s.stage} data-stage={s.stage}>
             <th scope="row">
               <Link href={href('/operations', { stage: s.stage })}>{s.stage}</Link>
             </th>

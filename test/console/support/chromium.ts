@@ -27,11 +27,6 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
 }
 
-/** The service has no stage analytics yet: the overview shows that it is unavailable (handled, not a fault). */
-function stageAnalyticsMissing(message: ConsoleMessage): boolean {
-  return message.text().includes('404') && message.location().url.includes('/v1/stats/stages');
-}
-
 /**
  * A page in a fresh context (its own sessionStorage), recording every script error and console
  * error, so a test can assert there were none. `expected` filters known, intended ones (a 404 the
@@ -47,7 +42,7 @@ export async function openPage(
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() !== 'error' && message.type() !== 'warning') return;
-    if (options.expected?.(message) || stageAnalyticsMissing(message)) return;
+    if (options.expected?.(message)) return;
     problems.push(`console ${message.type()}: ${message.text()} (${message.location().url})`);
   });
   page.on('dialog', (dialog) => {
