@@ -59,7 +59,10 @@ export async function* foldOperations(
         lastPosition: event.position,
         events: 0,
       };
-      if (activity && event.position > activity.after) activity.log.add(draft.projection, event);
+      if (activity && event.position > activity.after) {
+        activity.log.add(draft.projection, event);
+        activity.log.addSource(event, draft.firstPosition);
+      }
       applyEvent(draft.projection, event);
       draft.firstPosition = Math.min(draft.firstPosition, event.position);
       draft.lastPosition = Math.max(draft.lastPosition, event.position);

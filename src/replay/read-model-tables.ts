@@ -6,8 +6,9 @@
  * - Row-derived (counters, stage index): filled set-based from the shadow once
  *   its bulk pass is over, then kept exact by the same triggers the live table
  *   has (the trigger function picks the shadow twins by the table's name).
- * - Log-derived rollups (stage minutes and hours, events per minute): summed
- *   while the log is folded, in the transaction that writes the folded rows.
+ * - Log-derived (stage minutes and hours, events per minute, the source
+ *   index): collected while the log is folded, written in the transaction that
+ *   writes the folded rows.
  */
 import type { StoredEvent } from '../envelope/operation-event';
 import { readModelTriggersSql } from '../event-store/migrations/1764000500000-operator-read-models';
@@ -33,6 +34,7 @@ export const LOG_DERIVED_TABLES = {
   stage_minute_stats: 'stage_minute_stats',
   stage_hour_stats: 'stage_hour_stats',
   event_minute_counts: 'event_minute_counts',
+  operation_sources: 'sources',
 } as const;
 
 type ReadModelTable = keyof typeof ROW_DERIVED_TABLES | keyof typeof LOG_DERIVED_TABLES;
@@ -46,6 +48,8 @@ export function twinOf(shadow: string, live: ReadModelTable): string {
 export class LogActivity {
   readonly stages = new StageActivityRollup();
   readonly eventsByMinute = new Map<string, number>();
+  /** "source\u0000operation id" → the operation's first position. */
+  readonly sources = new Map<string, number>();
 
   /** Call before the event is folded into `draft`. */
   add(draft: Projection, event: StoredEvent): void {
@@ -55,13 +59,19 @@ export class LogActivity {
     this.eventsByMinute.set(minute, (this.eventsByMinute.get(minute) ?? 0) + 1);
   }
 
+  /** The source index row of an event (idempotent: written with ON CONFLICT DO NOTHING). */
+  addSource(event: StoredEvent, firstPosition: number): void {
+    this.sources.set(`${event.source}\u0000${event.operationId}`, firstPosition);
+  }
+
   get isEmpty(): boolean {
-    return this.stages.size === 0 && this.eventsByMinute.size === 0;
+    return this.stages.size === 0 && this.eventsByMinute.size === 0 && this.sources.size === 0;
   }
 
   clear(): void {
     this.stages.clear();
     this.eventsByMinute.clear();
+    this.sources.clear();
   }
 }
 
@@ -101,6 +111,23 @@ export async function addLogActivity(db: SqlRunner, projectionTable: string, act
        ORDER BY a.minute
        ON CONFLICT (minute, stripe) DO UPDATE SET events = t.events + EXCLUDED.events`,
       [JSON.stringify([...activity.eventsByMinute].map(([minute, events]) => ({ minute, events })))],
+    );
+  }
+  if (activity.sources.size > 0) {
+    await db.query(
+      `INSERT INTO ${name('operation_sources')} (source, first_position, operation_id)
+       SELECT a.source, a.first_position, a.operation_id
+       FROM json_to_recordset($1::json) AS a(source text, first_position bigint, operation_id text)
+       ORDER BY 1, 2, 3
+       ON CONFLICT DO NOTHING`,
+      [
+        JSON.stringify(
+          [...activity.sources].map(([key, firstPosition]) => {
+            const [source, operationId] = key.split('\u0000');
+            return { source, first_position: firstPosition, operation_id: operationId };
+          }),
+        ),
+      ],
     );
   }
 }

@@ -85,6 +85,7 @@ async function diffRollups(db: SqlRunner, shadow: string): Promise<string[]> {
     ['stage_hour_stats', 'hour'],
     ['event_minute_counts', 'minute'],
   ] as const) {
+    // operation_sources, also rebuilt from the log, is checked against the log directly (ROW_CHECKS).
     const rows = await selectRows<{ bucket: string; stage: string; field: string; live: string; rebuilt: string }>(
       db,
       `SELECT to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"') AS bucket, stage, field,

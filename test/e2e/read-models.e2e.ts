@@ -1,6 +1,7 @@
 import type { Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { databaseOptions } from '../../src/event-store/database-options';
+import { EventStore } from '../../src/event-store/event-store.service';
 import { runMigrations } from '../../src/event-store/run-migrations';
 import { foldEvents } from '../../src/projection/operation-fold';
 import { OperationRebuilder } from '../../src/replay/operation-rebuild';
@@ -228,6 +229,33 @@ describe('read models: exact counters, flat stage filters and stage analytics', 
     expect((await (await rebuilder.startRebuild())!.done).status).toBe('succeeded');
     expect((await verify()).readModels).toEqual({ differences: 0, examples: [], unsettled: false });
     expect(await readModelSnapshot(context.databaseUrl)).toEqual(await readModelsFromLog(context.databaseUrl));
+  });
+});
+
+describe('read models rebuilt from the log alone', () => {
+  it('a full rebuild fills the source index even when the log was loaded without the append (a restore by COPY)', async () => {
+    const context = await createTestContext();
+    const service = await startTestApp(context, { INGEST_ENABLED: 'false' });
+    try {
+      const store = service.app.get(EventStore);
+      await store.append([
+        operationEvent('copied-1', 'stage.started', { stage: 'ocr' }, { source: 'svc/ocr' }),
+        operationEvent('copied-1', 'stage.completed', { stage: 'ocr' }, { source: 'svc/ocr-worker' }),
+        operationEvent('copied-2', 'operation.created', undefined, { source: 'svc/api' }),
+      ]);
+      // As if the log had been restored with COPY: the index the append writes is empty.
+      await queryDatabase(context.databaseUrl, 'DELETE FROM operation_sources');
+      const rebuilder = service.app.get(ProjectionRebuilder);
+      const verify = (await (await rebuilder.startVerify()).done).report!.readModels!;
+      expect(verify.differences).toBe(3);
+      expect(verify.examples.join('\n')).toContain('operation_sources svc/ocr / copied-1');
+      expect((await (await rebuilder.startRebuild())!.done).status).toBe('succeeded');
+      const snapshot = await readModelSnapshot(context.databaseUrl);
+      expect(snapshot.sources).toHaveLength(3);
+      expect(snapshot).toEqual(await readModelsFromLog(context.databaseUrl));
+    } finally {
+      await service.close();
+    }
   });
 });
 
