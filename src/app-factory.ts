@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { ResolvedConfig } from './config/app-config';
+import { registerRateLimits } from './auth/rate-limits';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { clientErrorHandler, frameworkErrors } from './common/framework-errors';
 import { requestIdOf } from './common/logging';
@@ -60,6 +61,7 @@ export async function createApp(config: ResolvedConfig): Promise<NestFastifyAppl
     );
     done();
   });
+  await registerRateLimits(app, config);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
   // Public: SwaggerModule serves /docs and /docs-json straight from Fastify, outside the ApiKeyGuard.

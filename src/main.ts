@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app-factory';
+import { ApiKeyRegistry } from './auth/api-key-registry';
 import { ConfigError, loadConfig } from './config/app-config';
 import { provideInfrastructure } from './local-infra/local-infrastructure';
 
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
+  // Revoke or add keys without a restart: API_KEYS_FILE is read again (it is also watched for changes).
+  process.on('SIGHUP', () => void app.get(ApiKeyRegistry).reload('SIGHUP'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 

@@ -1,9 +1,9 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, type ResolvedConfig } from '../config/app-config';
 import { problem } from '../common/problem';
-import { findApiKey } from './api-keys';
+import { ApiKeyRegistry } from './api-key-registry';
+import { type AuthenticatedRequest, presentedKey } from './caller';
 import { PUBLIC_ROUTE, PUBLIC_WHEN, REQUIRED_ROLE, type Role, roleAllows } from './roles';
 
 /**
@@ -14,24 +14,24 @@ import { PUBLIC_ROUTE, PUBLIC_WHEN, REQUIRED_ROLE, type Role, roleAllows } from 
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
+    private readonly keys: ApiKeyRegistry,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (this.config.apiKeys.length === 0) return true;
+    if (!this.keys.enabled) return true;
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const publicWhen = this.reflector.getAllAndOverride<(config: ResolvedConfig) => boolean>(PUBLIC_WHEN, targets);
     if (publicWhen?.(this.config)) return true;
 
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const required =
       this.reflector.getAllAndOverride<Role>(REQUIRED_ROLE, targets) ??
       (request.method === 'GET' || request.method === 'HEAD' ? 'reader' : 'writer');
 
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) {
+    const presented = presentedKey(request);
+    if (presented === null) {
       throw problem(
         401,
         'unauthorized',
@@ -41,7 +41,7 @@ export class ApiKeyGuard implements CanActivate {
         { 'www-authenticate': 'Bearer realm="opledger"' },
       );
     }
-    const key = findApiKey(this.config.apiKeys, match[1]);
+    const key = this.keys.find(presented);
     if (!key) {
       throw problem(
         401,
@@ -55,7 +55,8 @@ export class ApiKeyGuard implements CanActivate {
     if (!roleAllows(key.role, required)) {
       throw problem(403, 'forbidden', 'Forbidden', `this route needs the ${required} role; the key has ${key.role}`);
     }
-    (request as FastifyRequest & { apiKeyName?: string }).apiKeyName = key.name;
+    request.apiKeyName = key.name;
+    request.apiKey = key;
     return true;
   }
 }

@@ -8,7 +8,11 @@ export interface ApiKey {
   name: string;
   role: Role;
   digest: Buffer;
+  /** Where it was configured: API_KEYS is fixed at start-up, API_KEYS_FILE is re-read (ApiKeyRegistry). */
+  source: ApiKeySource;
 }
+
+export type ApiKeySource = 'API_KEYS' | 'API_KEYS_FILE';
 
 function digest(secret: string): Buffer {
   return createHash('sha256').update(secret, 'utf8').digest();
@@ -19,18 +23,35 @@ function digest(secret: string): Buffer {
  * API_KEYS and/or the file named by API_KEYS_FILE (lines starting with # are comments).
  */
 export function parseApiKeys(env: Record<string, string | undefined>): ApiKey[] {
-  const sources: { variable: string; text: string }[] = [];
+  const sources: { variable: ApiKeySource; text: string }[] = [];
   if (env.API_KEYS) sources.push({ variable: 'API_KEYS', text: env.API_KEYS });
-  if (env.API_KEYS_FILE) {
-    let text: string;
-    try {
-      text = readFileSync(env.API_KEYS_FILE, 'utf8');
-    } catch (error) {
-      throw new ConfigError('API_KEYS_FILE', `cannot be read: ${(error as Error).message}`);
-    }
-    sources.push({ variable: 'API_KEYS_FILE', text });
+  if (env.API_KEYS_FILE) sources.push({ variable: 'API_KEYS_FILE', text: readApiKeysFile(env.API_KEYS_FILE) });
+  return parseApiKeySources(sources);
+}
+
+function readApiKeysFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError('API_KEYS_FILE', `cannot be read: ${(error as Error).message}`);
   }
-  const keys: ApiKey[] = [];
+}
+
+/**
+ * The keys again after API_KEYS_FILE changed: the ones from API_KEYS (fixed at
+ * start-up) and the file's current ones. Throws a ConfigError for a file that
+ * cannot be read or holds a bad entry.
+ */
+export function reloadApiKeys(current: readonly ApiKey[], file: string): ApiKey[] {
+  const fixed = current.filter((key) => key.source === 'API_KEYS');
+  return parseApiKeySources([{ variable: 'API_KEYS_FILE', text: readApiKeysFile(file) }], fixed);
+}
+
+function parseApiKeySources(
+  sources: { variable: ApiKeySource; text: string }[],
+  fixed: readonly ApiKey[] = [],
+): ApiKey[] {
+  const keys: ApiKey[] = [...fixed];
   for (const { variable, text } of sources) {
     const entries = text
       .split(/[\n,]/)
@@ -44,7 +65,12 @@ export function parseApiKeys(env: Record<string, string | undefined>): ApiKey[] 
         throw new ConfigError(variable, `entries must be role:key with role one of ${ROLES.join(', ')}`);
       }
       if (secret.length < 16) throw new ConfigError(variable, `a ${role} key is shorter than 16 characters`);
-      keys.push({ name: `${role}#${keys.filter((k) => k.role === role).length + 1}`, role, digest: digest(secret) });
+      keys.push({
+        name: `${role}#${keys.filter((k) => k.role === role).length + 1}`,
+        role,
+        digest: digest(secret),
+        source: variable,
+      });
     }
   }
   return keys;

@@ -1,17 +1,16 @@
-import { Controller, Get, Headers, Inject } from '@nestjs/common';
+import { Controller, Get, Headers } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { APP_CONFIG, type ResolvedConfig } from '../config/app-config';
 import { API_KEY_SCHEME } from '../openapi/api-key-scheme';
 import { ApiAuthProblems } from '../openapi/decorators';
 import { WhoAmIDto } from '../openapi/schemas/whoami.schema';
-import { findApiKey } from './api-keys';
+import { ApiKeyRegistry } from './api-key-registry';
 import type { Role } from './roles';
 
 @ApiTags('auth')
 @ApiBearerAuth(API_KEY_SCHEME)
 @Controller('v1/whoami')
 export class WhoAmIController {
-  constructor(@Inject(APP_CONFIG) private readonly config: ResolvedConfig) {}
+  constructor(private readonly keys: ApiKeyRegistry) {}
 
   /** The guard has already refused a missing or unknown key; this only says which role it has. */
   @Get()
@@ -24,9 +23,9 @@ export class WhoAmIController {
   @ApiOkResponse({ type: WhoAmIDto, description: 'The role.' })
   @ApiAuthProblems('reader', '/v1/whoami')
   whoami(@Headers('authorization') authorization: string | undefined): { role: Role; authentication: boolean } {
-    if (this.config.apiKeys.length === 0) return { role: 'admin', authentication: false };
+    if (!this.keys.enabled) return { role: 'admin', authentication: false };
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1] ?? '';
-    const key = findApiKey(this.config.apiKeys, presented);
+    const key = this.keys.find(presented);
     // Unreachable without a valid key (the guard answers 401 first); reader is the least it could be.
     return { role: key?.role ?? 'reader', authentication: true };
   }

@@ -35,12 +35,25 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** Empty: authentication is off and the service must listen on loopback only. */
   apiKeys: ApiKey[];
+  /** API_KEYS_FILE: re-read on SIGHUP and when it changes (src/auth/api-key-registry.ts). */
+  apiKeysFile: string | null;
   /** Whether /metrics is served without a key when keys are configured. */
   metricsPublic: boolean;
   /** Rebuild the projection at start-up when the fold definition changed (also `--rebuild-on-start`). */
   rebuildOnStart: boolean;
   /** How often the live-watch poller (SSE) reads the global feed while a stream is open. */
   watchPollIntervalMs: number;
+  /** Open watch streams (SSE) one instance serves at once; beyond: 503. */
+  watchMaxStreams: number;
+  /** Open watch streams of one API key (one client address without keys) on one instance; beyond: 429. */
+  watchMaxStreamsPerKey: number;
+  /** An event whose time is further ahead of this instance's clock is refused (time_in_future); 0: off. */
+  maxClockSkewMs: number;
+  /** HTTP appends per API key (client address without keys) per window on one instance; 0: unlimited. */
+  rateLimitAppends: number;
+  /** Other API requests (reads, admin) per API key (client address without keys) per window; 0: unlimited. */
+  rateLimitReads: number;
+  rateLimitWindowMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -67,6 +80,21 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
+
+/** A duration with its unit (`300ms`, `90s`, `5m`, `1h`), or `0`; in milliseconds. */
+function duration(env: Env, name: string, fallbackMs: number, maxMs: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallbackMs;
+  const match = /^(\d{1,9})(ms|s|min|m|h)?$/.exec(raw);
+  if (!match || (match[2] === undefined && match[1] !== '0')) {
+    throw new ConfigError(name, `must be a duration with its unit (e.g. 5m, 90s, 500ms) or 0, got "${raw}"`);
+  }
+  const ms = Number(match[1]) * (match[2] ? DURATION_UNITS_MS[match[2]] : 0);
+  if (ms > maxMs) throw new ConfigError(name, `must be at most ${maxMs / 3_600_000} h, got "${raw}"`);
+  return ms;
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -156,9 +184,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 15_000, 100, 600_000),
     apiKeys: parseApiKeys(env),
+    apiKeysFile: env.API_KEYS_FILE ? env.API_KEYS_FILE : null,
     metricsPublic: bool(env, 'METRICS_PUBLIC', false),
     rebuildOnStart: bool(env, 'REBUILD_ON_START', false),
     watchPollIntervalMs: integer(env, 'WATCH_POLL_INTERVAL_MS', 200, 10, 60_000),
+    watchMaxStreams: integer(env, 'WATCH_MAX_STREAMS', 1000, 1, 1_000_000),
+    watchMaxStreamsPerKey: integer(env, 'WATCH_MAX_STREAMS_PER_KEY', 100, 1, 1_000_000),
+    maxClockSkewMs: duration(env, 'MAX_CLOCK_SKEW', 5 * 60_000, 7 * 24 * 3_600_000),
+    rateLimitAppends: integer(env, 'RATE_LIMIT_APPENDS', 0, 0, 100_000_000),
+    rateLimitReads: integer(env, 'RATE_LIMIT_READS', 0, 0, 100_000_000),
+    rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 100, 3_600_000),
   };
   if (config.apiKeys.length === 0 && !isLoopback(config.host)) {
     throw new ConfigError(
@@ -201,6 +236,12 @@ export const CONFIG_VARIABLES = [
   'METRICS_PUBLIC',
   'REBUILD_ON_START',
   'WATCH_POLL_INTERVAL_MS',
+  'WATCH_MAX_STREAMS',
+  'WATCH_MAX_STREAMS_PER_KEY',
+  'MAX_CLOCK_SKEW',
+  'RATE_LIMIT_APPENDS',
+  'RATE_LIMIT_READS',
+  'RATE_LIMIT_WINDOW_MS',
 ] as const;
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

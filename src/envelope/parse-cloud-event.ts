@@ -4,7 +4,14 @@ import { JsonObject, OperationEvent, STAGE_EVENT_TYPES } from './operation-event
 
 /** Why an input was refused; the same words go into the dead-letter headers and table. */
 export type RejectionReason =
-  'invalid_json' | 'invalid_envelope' | 'oversize_data' | 'key_mismatch' | 'version_conflict' | 'unstorable';
+  | 'invalid_json'
+  | 'invalid_envelope'
+  | 'oversize_data'
+  | 'key_mismatch'
+  | 'time_in_future'
+  | 'version_conflict'
+  | 'id_conflict'
+  | 'unstorable';
 
 export interface Rejection {
   reason: RejectionReason;

@@ -8,7 +8,12 @@ export interface StoredEventRef {
   operationId: string;
   version: number;
   position: number;
+  /** Its content digest (eventDigest); null for a row written outside the append, which is never compared. */
+  digest?: string | null;
 }
+
+/** An event to write: its version, and the digest stored with it. */
+export type PlannedEvent = OperationEvent & { version: number; digest: string };
 
 export interface AppendPlan {
   /**
@@ -17,15 +22,18 @@ export interface AppendPlan {
    * that unit's refusal (the outcome of the first event that was refused).
    */
   outcomes: AppendOutcome[];
-  /** The events to write, with their versions, in append order. */
-  toInsert: (OperationEvent & { version: number })[];
+  /** The events to write, with their versions and digests, in append order. */
+  toInsert: PlannedEvent[];
 }
 
 /**
  * Decides what an append does, from what it read: which events are
- * duplicates (already stored, or earlier in the same append), which are
- * refused (`expectedVersion` is not the operation's version at that point),
- * and the version of each of the others.
+ * duplicates (already stored, or earlier in the same append, with the same
+ * content digest), which are refused (`id_conflict`: the id is taken by an
+ * event with another digest, stored or earlier in the append;
+ * `version_conflict`: `expectedVersion` is not the operation's version at that
+ * point), and the version of each of the others. `digests[i]` is the content
+ * digest of `events[i]` (eventDigest).
  *
  * `units` splits the events into consecutive all-or-nothing units (their
  * sizes, in order; each HTTP request is one): a unit with a refused event
@@ -40,9 +48,11 @@ export function planAppend(
   units: readonly number[] | undefined,
   headVersions: ReadonlyMap<string, number>,
   stored: ReadonlyMap<string, StoredEventRef>,
+  digests: readonly string[],
 ): AppendPlan {
+  if (digests.length !== events.length) throw new RangeError(`${digests.length} digests for ${events.length} events`);
   const outcomes: AppendOutcome[] = [];
-  const toInsert: (OperationEvent & { version: number })[] = [];
+  const toInsert: PlannedEvent[] = [];
   const nextVersion = new Map(headVersions);
   /** Event id → index in toInsert, for the events this plan appends. */
   const appendedHere = new Map<string, number>();
@@ -58,15 +68,25 @@ export function planAppend(
 
     for (let index = start; index < end && refusal === null; index += 1) {
       const event = events[index];
+      const digest = digests[index];
       const previous = stored.get(event.id);
       if (previous) {
-        outcomes.push({ status: 'duplicate', eventId: event.id, ...previous });
+        if (previous.digest != null && previous.digest !== digest) {
+          refusal = idConflict(event, nextVersion.get(event.operationId) ?? 0, previous);
+          continue;
+        }
+        const { operationId, version, position } = previous;
+        outcomes.push({ status: 'duplicate', eventId: event.id, operationId, version, position });
         continue;
       }
       const earlier = appendedHere.get(event.id);
       if (earlier !== undefined) {
         // The same id earlier in this append: the repeat reports the first copy's version and position.
         const first = toInsert[earlier];
+        if (first.digest !== digest) {
+          refusal = idConflict(event, nextVersion.get(event.operationId) ?? 0, first);
+          continue;
+        }
         outcomes.push({
           status: 'duplicate',
           eventId: event.id,
@@ -95,7 +115,7 @@ export function planAppend(
         versionsBefore.set(event.operationId, nextVersion.get(event.operationId));
       nextVersion.set(event.operationId, head + 1);
       appendedHere.set(event.id, toInsert.length);
-      toInsert.push({ ...event, version: head + 1 });
+      toInsert.push({ ...event, version: head + 1, digest });
       outcomes.push({
         status: 'appended',
         eventId: event.id,
@@ -118,6 +138,28 @@ export function planAppend(
   }
   if (start !== events.length) throw new RangeError(`units cover ${start} of ${events.length} events`);
   return { outcomes, toInsert };
+}
+
+/** The refusal of an event whose id is taken by another event (stored, or earlier in the same append). */
+function idConflict(
+  event: OperationEvent,
+  headVersion: number,
+  holder: { operationId: string; version: number },
+): RejectedOutcome {
+  return {
+    status: 'rejected',
+    eventId: event.id,
+    operationId: event.operationId,
+    headVersion,
+    conflictsWith: { operationId: holder.operationId, version: holder.version },
+    rejection: {
+      reason: 'id_conflict',
+      field: 'id',
+      detail:
+        `event id "${event.id}" is already stored as version ${holder.version} of operation ${holder.operationId} ` +
+        'with other content (type, source, subject, time or data differ); a new event needs a new id',
+    },
+  };
 }
 
 /** Fills in the positions the write assigned (to appended events and to repeats of them). */

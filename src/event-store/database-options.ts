@@ -6,6 +6,7 @@ import { DeadLetterRepublish1764000300000 } from './migrations/1764000300000-dea
 import { CreateReplayJobs1764000200000 } from './migrations/1764000200000-create-replay-jobs';
 import { AppendFunction1764000400000 } from './migrations/1764000400000-append-function';
 import { OperatorReadModels1764000500000 } from './migrations/1764000500000-operator-read-models';
+import { EventDigests1764000600000 } from './migrations/1764000600000-event-digests';
 
 export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
   return {
@@ -19,6 +20,7 @@ export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
       DeadLetterRepublish1764000300000,
       AppendFunction1764000400000,
       OperatorReadModels1764000500000,
+      EventDigests1764000600000,
     ],
     migrationsTableName: 'schema_migrations',
     // The schema only ever changes through migrations.

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { OperationEvent, StoredEvent } from '../envelope/operation-event';
+import { eventDigest } from '../envelope/event-digest';
 import type { Rejection } from '../envelope/parse-cloud-event';
 import { applyEvent, emptyProjection, Projection } from '../projection/operation-fold';
 import { StageActivityRollup, stageEventActivity, stageStateOf } from '../projection/stage-activity';
@@ -12,7 +13,15 @@ import { isWriteConflict } from './transient-errors';
 export type AppendOutcome =
   | { status: 'appended'; eventId: string; operationId: string; version: number; position: GlobalPosition }
   | { status: 'duplicate'; eventId: string; operationId: string; version: number; position: GlobalPosition }
-  | { status: 'rejected'; eventId: string; operationId: string; rejection: Rejection; headVersion: number };
+  | {
+      status: 'rejected';
+      eventId: string;
+      operationId: string;
+      rejection: Rejection;
+      headVersion: number;
+      /** For `id_conflict`: the event that holds the id (stored, or earlier in the same append). */
+      conflictsWith?: { operationId: string; version: number };
+    };
 
 // Held from the first event insert to commit (inside opledger_append_events): positions then become
 // visible in the order they were assigned, which is what makes the global feed gap-safe.
@@ -70,11 +79,12 @@ const READ_HEADS_SQL = `
   SELECT
     (SELECT coalesce(json_agg(json_build_array(o.id, o.version, o.xmin::text, o.state, o.memo)), '[]'::json)
      FROM operations o WHERE o.id = ANY(ARRAY(SELECT json_array_elements_text($1::json))) AND o.version > 0)::text AS heads,
-    (SELECT coalesce(json_agg(json_build_array(e.event_id, e.operation_id, e.version, e.position::text)), '[]'::json)
+    (SELECT coalesce(json_agg(json_build_array(e.event_id, e.operation_id, e.version, e.position::text,
+                                               encode(e.digest, 'base64'))), '[]'::json)
      FROM operation_events e WHERE e.event_id = ANY(ARRAY(SELECT json_array_elements_text($2::json))))::text AS stored`;
 
 type HeadTuple = [id: string, version: number, row: string, state: Projection['state'], memo: Projection['memo']];
-type StoredTuple = [eventId: string, operationId: string, version: number, position: string];
+type StoredTuple = [eventId: string, operationId: string, version: number, position: string, digest: string | null];
 
 interface Head {
   version: number;
@@ -118,7 +128,8 @@ export class EventStore {
 
   /**
    * Appends a batch of events (any operations, any order) atomically:
-   * already-stored ids are reported as duplicates, `expectedVersion`
+   * already-stored ids with the same content digest are reported as
+   * duplicates, with another digest as rejected (`id_conflict`), `expectedVersion`
    * mismatches as rejected, the rest get the next versions of their operation;
    * each touched operation's projection is written once.
    *
@@ -129,8 +140,11 @@ export class EventStore {
    */
   async append(events: readonly OperationEvent[], options: AppendOptions = {}): Promise<AppendOutcome[]> {
     if (events.length === 0) return [];
+    const digests = events.map(eventDigest);
     try {
-      return await this.tryAppend(events, options, (sql, parameters) => this.dataSource.query(sql, parameters));
+      return await this.tryAppend(events, digests, options, (sql, parameters) =>
+        this.dataSource.query(sql, parameters),
+      );
     } catch (error) {
       if (!isWriteConflict(error)) throw error;
     }
@@ -143,7 +157,7 @@ export class EventStore {
             `SELECT 1 FROM operations WHERE id = ANY(ARRAY(SELECT json_array_elements_text($1::json))) ORDER BY id FOR UPDATE`,
             [JSON.stringify([...new Set(events.map((e) => e.operationId))])],
           );
-          return this.tryAppend(events, options, (sql, parameters) => manager.query(sql, parameters));
+          return this.tryAppend(events, digests, options, (sql, parameters) => manager.query(sql, parameters));
         });
       } catch (error) {
         if (attempt >= APPEND_CONFLICT_ATTEMPTS || !isWriteConflict(error)) throw error;
@@ -153,6 +167,7 @@ export class EventStore {
 
   private async tryAppend(
     events: readonly OperationEvent[],
+    digests: readonly string[],
     options: AppendOptions,
     query: (sql: string, parameters: unknown[]) => Promise<unknown>,
   ): Promise<AppendOutcome[]> {
@@ -168,9 +183,9 @@ export class EventStore {
       ]),
     );
     const stored = new Map(
-      (JSON.parse(read.stored) as StoredTuple[]).map(([eventId, operationId, version, position]) => [
+      (JSON.parse(read.stored) as StoredTuple[]).map(([eventId, operationId, version, position, digest]) => [
         eventId,
-        { operationId, version, position: toGlobalPosition(position) },
+        { operationId, version, position: toGlobalPosition(position), digest },
       ]),
     );
 
@@ -179,6 +194,7 @@ export class EventStore {
       options.units,
       new Map([...heads].map(([id, head]) => [id, head.version])),
       stored,
+      digests,
     );
     const positions = new Map<string, GlobalPosition>();
     if (toInsert.length > 0) {
@@ -201,6 +217,7 @@ export class EventStore {
               source: e.source,
               occurred_at: e.time,
               data: e.data,
+              digest: e.digest,
             })),
           ),
           JSON.stringify(

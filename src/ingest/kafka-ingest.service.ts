@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+import { checkClockSkew } from '../envelope/clock-skew';
 import type { OperationEvent } from '../envelope/operation-event';
 import type { ParseResult } from '../envelope/parse-cloud-event';
 import { IncomingRecord, parseKafkaRecord } from '../envelope/parse-kafka-record';
@@ -105,19 +106,34 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
     const events: OperationEvent[] = [];
     const records: IncomingRecord[] = [];
     const letters: DeadLetter[] = [];
+    const now = Date.now();
     for (const record of chunk) {
       const parsed = this.parse(record);
-      if (parsed.ok) {
-        events.push(parsed.event);
-        records.push(record);
-      } else {
+      if (!parsed.ok) {
         letters.push({ rejection: parsed.rejection, channel: 'kafka', record, eventId: null, operationId: null });
+        continue;
       }
+      const { event } = parsed;
+      const tooEarly = checkClockSkew(event, now, this.config.maxClockSkewMs);
+      if (tooEarly) {
+        this.metrics.rejectedEvents.inc({ reason: tooEarly.reason, channel: 'kafka' });
+        letters.push({
+          rejection: tooEarly,
+          channel: 'kafka',
+          record,
+          eventId: event.id,
+          operationId: event.operationId,
+        });
+        continue;
+      }
+      events.push(event);
+      records.push(record);
     }
 
     const outcomes = await this.withRetry(batch, () => this.appendOrIsolate(events));
     outcomes.forEach((outcome, index) => {
       if (outcome.status === 'rejected') {
+        this.metrics.rejectedEvents.inc({ reason: outcome.rejection.reason, channel: 'kafka' });
         letters.push({
           rejection: outcome.rejection,
           channel: 'kafka',

@@ -29,6 +29,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly rejectedEvents = new Counter({
+    name: 'opledger_rejected_events_total',
+    help: 'Well-formed events refused (time_in_future, id_conflict, version_conflict; over Kafka also unstorable), by reason and channel',
+    labelNames: ['reason', 'channel'] as const,
+    registers: [this.registry],
+  });
+
   readonly deadLetters = new Counter({
     name: 'opledger_dead_letters_total',
     help: 'Inputs written to the dead-letter topic and table, by reason',

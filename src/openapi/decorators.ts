@@ -66,6 +66,8 @@ export interface ProblemExample {
   field?: string;
   currentVersion?: number;
   jobId?: number | null;
+  storedVersion?: number;
+  storedOperationId?: string;
 }
 
 /** One error status of an endpoint: application/problem+json with the Problem schema and named examples. */

@@ -49,6 +49,7 @@ export abstract class WatchStream implements FeedListener {
   private pumping: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | null = null;
   private ended = false;
+  private readonly endListeners: (() => void)[] = [];
 
   constructor(protected readonly context: StreamContext) {}
 
@@ -63,6 +64,12 @@ export abstract class WatchStream implements FeedListener {
 
   get isEnded(): boolean {
     return this.ended;
+  }
+
+  /** Calls `listener` once the stream has ended (at once if it already has). */
+  onEnd(listener: () => void): void {
+    if (this.ended) listener();
+    else this.endListeners.push(listener);
   }
 
   /** Called by the service once subscribed. */
@@ -104,6 +111,7 @@ export abstract class WatchStream implements FeedListener {
     this.unsubscribe = null;
     this.writer?.close();
     this.wakePump?.();
+    for (const listener of this.endListeners.splice(0)) listener();
   }
 
   async shutdown(): Promise<void> {

@@ -2,12 +2,13 @@ import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { INTEGER_KINDS, integerSchema, LastEventId, PositionQuery } from '../common/integer-params';
+import { type AuthenticatedRequest, callerId } from '../auth/caller';
 import { Problems } from '../common/problem';
 import { API_KEY_SCHEME } from '../openapi/api-key-scheme';
 import { ApiAuthProblems, ApiOperationIdParam, ApiProblemResponse, PROBLEM_EXAMPLES } from '../openapi/decorators';
 import { checkOperationId } from '../operations/operation-params';
 import type { WatchStream } from './watch-streams';
-import { WatchService } from './watch.service';
+import { type StreamOwner, WatchService } from './watch.service';
 
 export class WatchFeedQuery {
   @PositionQuery({
@@ -29,6 +30,32 @@ const SSE_UNAVAILABLE = {
   },
 };
 const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before reconnecting.', example: '1' } };
+const TOO_MANY_STREAMS = (instance: string) => ({
+  instanceCap: {
+    type: 'too-many-streams',
+    title: 'Too many open streams',
+    status: 503,
+    detail:
+      'this instance serves at most 1000 watch streams at once (WATCH_MAX_STREAMS); retry later, or on another instance',
+    instance,
+  },
+});
+const TOO_MANY_OWN_STREAMS = (instance: string) => ({
+  keyCap: {
+    type: 'too-many-streams',
+    title: 'Too many open streams',
+    status: 429,
+    detail:
+      'this API key has 100 watch streams open on this instance, the most allowed (WATCH_MAX_STREAMS_PER_KEY); close one first',
+    instance,
+  },
+});
+
+/** The caller a stream counts against, and whose key ends it when revoked. */
+function ownerOf(request: FastifyRequest): StreamOwner {
+  const { apiKey } = request as AuthenticatedRequest;
+  return { callerId: callerId(apiKey, request), key: apiKey ?? null };
+}
 
 /**
  * Live watch over Server-Sent Events. The handlers validate and open the stream (subscribe,
@@ -88,9 +115,17 @@ export class WatchController {
   })
   @ApiAuthProblems('reader', '/v1/events/watch')
   @ApiProblemResponse(
+    429,
+    'The API key (the client address without keys) already has WATCH_MAX_STREAMS_PER_KEY streams open on this ' +
+      'instance (`too-many-streams`), or is over RATE_LIMIT_READS (`too-many-requests`).',
+    TOO_MANY_OWN_STREAMS('/v1/events/watch'),
+    RETRY_AFTER,
+  )
+  @ApiProblemResponse(
     503,
-    'The log cannot be read, or the service is shutting down: reconnect later.',
-    SSE_UNAVAILABLE,
+    'The log cannot be read, the service is shutting down, or this instance already serves WATCH_MAX_STREAMS ' +
+      'streams (`too-many-streams`): reconnect later.',
+    { ...SSE_UNAVAILABLE, ...TOO_MANY_STREAMS('/v1/events/watch') },
     RETRY_AFTER,
   )
   async watchFeed(
@@ -99,7 +134,7 @@ export class WatchController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const stream = await this.watch.openFeed(resumeAfter ?? query.after);
+    const stream = await this.watch.openFeed(ownerOf(request), resumeAfter ?? query.after);
     this.stream(stream, request, reply);
   }
 
@@ -156,9 +191,17 @@ export class WatchController {
   })
   @ApiAuthProblems('reader', '/v1/operations/order-42/watch')
   @ApiProblemResponse(
+    429,
+    'The API key (the client address without keys) already has WATCH_MAX_STREAMS_PER_KEY streams open on this ' +
+      'instance (`too-many-streams`), or is over RATE_LIMIT_READS (`too-many-requests`).',
+    TOO_MANY_OWN_STREAMS('/v1/operations/order-42/watch'),
+    RETRY_AFTER,
+  )
+  @ApiProblemResponse(
     503,
-    'The log cannot be read, or the service is shutting down: reconnect later.',
-    SSE_UNAVAILABLE,
+    'The log cannot be read, the service is shutting down, or this instance already serves WATCH_MAX_STREAMS ' +
+      'streams (`too-many-streams`): reconnect later.',
+    { ...SSE_UNAVAILABLE, ...TOO_MANY_STREAMS('/v1/operations/order-42/watch') },
     RETRY_AFTER,
   )
   async watchOperation(
@@ -171,7 +214,7 @@ export class WatchController {
     const operationId = checkOperationId(id);
     const unknown = Object.keys(query ?? {})[0];
     if (unknown !== undefined) throw Problems.validation(unknown, `property ${unknown} should not exist`);
-    const stream = await this.watch.openOperation(operationId, resumeAfter);
+    const stream = await this.watch.openOperation(ownerOf(request), operationId, resumeAfter);
     this.stream(stream, request, reply);
   }
 

@@ -27,7 +27,14 @@ const DEFAULTS: AppConfig = {
   watchPollIntervalMs: 200,
   rebuildOnStart: false,
   apiKeys: [],
+  apiKeysFile: null,
   metricsPublic: false,
+  watchMaxStreams: 1000,
+  watchMaxStreamsPerKey: 100,
+  maxClockSkewMs: 300_000,
+  rateLimitAppends: 0,
+  rateLimitReads: 0,
+  rateLimitWindowMs: 60_000,
 };
 
 function configErrorOf(env: Record<string, string | undefined>): ConfigError {
@@ -85,6 +92,12 @@ describe('loadConfig', () => {
       SHUTDOWN_TIMEOUT_MS: '5000',
       API_KEYS: 'reader:reader-secret-0123456789',
       METRICS_PUBLIC: 'true',
+      WATCH_MAX_STREAMS: '200',
+      WATCH_MAX_STREAMS_PER_KEY: '20',
+      MAX_CLOCK_SKEW: '90s',
+      RATE_LIMIT_APPENDS: '6000',
+      RATE_LIMIT_READS: '1200',
+      RATE_LIMIT_WINDOW_MS: '10000',
     };
     expect(loadConfig(env)).toEqual({
       host: '0.0.0.0',
@@ -111,9 +124,27 @@ describe('loadConfig', () => {
       httpBodyLimitBytes: 1_048_576,
       watchPollIntervalMs: 200,
       rebuildOnStart: false,
-      apiKeys: [{ name: 'reader#1', role: 'reader', digest: expect.any(Buffer) }],
+      apiKeys: [{ name: 'reader#1', role: 'reader', digest: expect.any(Buffer), source: 'API_KEYS' }],
+      apiKeysFile: null,
       metricsPublic: true,
+      watchMaxStreams: 200,
+      watchMaxStreamsPerKey: 20,
+      maxClockSkewMs: 90_000,
+      rateLimitAppends: 6000,
+      rateLimitReads: 1200,
+      rateLimitWindowMs: 10_000,
     } satisfies Record<keyof AppConfig, unknown>);
+  });
+
+  it.each([
+    ['0', 0],
+    ['500ms', 500],
+    ['90s', 90_000],
+    ['5m', 300_000],
+    ['5min', 300_000],
+    ['2h', 7_200_000],
+  ])('reads MAX_CLOCK_SKEW=%s as %i ms (0: off)', (raw, ms) => {
+    expect(loadConfig({ MAX_CLOCK_SKEW: raw }).maxClockSkewMs).toBe(ms);
   });
 
   it('derives the dead-letter topic from KAFKA_TOPIC when KAFKA_DLQ_TOPIC is unset', () => {
@@ -193,6 +224,17 @@ describe('loadConfig', () => {
       ['MAX_EVENT_DATA_BYTES', '0'],
       ['MAX_EVENT_DATA_BYTES', String(16 * 1024 * 1024 + 1)],
       ['SHUTDOWN_TIMEOUT_MS', '99'],
+      ['MAX_CLOCK_SKEW', '300'],
+      ['MAX_CLOCK_SKEW', '5 m'],
+      ['MAX_CLOCK_SKEW', '-5m'],
+      ['MAX_CLOCK_SKEW', '1.5m'],
+      ['MAX_CLOCK_SKEW', '8d'],
+      ['MAX_CLOCK_SKEW', '169h'],
+      ['RATE_LIMIT_APPENDS', '-1'],
+      ['RATE_LIMIT_READS', 'many'],
+      ['RATE_LIMIT_WINDOW_MS', '99'],
+      ['WATCH_MAX_STREAMS', '0'],
+      ['WATCH_MAX_STREAMS_PER_KEY', '0'],
     ])('%s=%j', (variable, value) => {
       const error = configErrorOf({ [variable]: value });
       expect(error).toBeInstanceOf(Error);

@@ -1,20 +1,30 @@
 import fc from 'fast-check';
+import { eventDigest } from '../../src/envelope/event-digest';
 import type { OperationEvent } from '../../src/envelope/operation-event';
-import { planAppend, type StoredEventRef, withPositions } from '../../src/event-store/append-plan';
+import { type AppendPlan, planAppend, type StoredEventRef, withPositions } from '../../src/event-store/append-plan';
 import type { AppendOutcome } from '../../src/event-store/event-store.service';
 
-const event = (id: string, operationId: string, expectedVersion: number | null = null): OperationEvent =>
+/** `variant` changes the content (data), so that one id can name two different events. */
+const event = (id: string, operationId: string, expectedVersion: number | null = null, variant = 0): OperationEvent =>
   ({
     id,
     operationId,
     type: 'custom.noted',
     source: 's',
     time: '2026-01-01T00:00:00.000000Z',
-    data: null,
+    data: variant === 0 ? null : { variant },
     expectedVersion,
   }) as OperationEvent;
 
 const none = new Map<string, never>();
+
+/** planAppend with each event's real digest, as the store calls it. */
+const plan = (
+  events: readonly OperationEvent[],
+  units: readonly number[] | undefined,
+  heads: ReadonlyMap<string, number>,
+  stored: ReadonlyMap<string, StoredEventRef>,
+): AppendPlan => planAppend(events, units, heads, stored, events.map(eventDigest));
 
 /**
  * The reference: each unit decided alone, one after another, against the log as
@@ -31,10 +41,15 @@ function planOneByOne(
   const log = new Map(stored);
   const appendedHere = new Set<string>();
   return units.map((unit) => {
-    const { outcomes, toInsert } = planAppend(unit, [unit.length], versions, log);
+    const { outcomes, toInsert } = plan(unit, [unit.length], versions, log);
     for (const e of toInsert) {
       versions.set(e.operationId, e.version);
-      log.set(e.id, { operationId: e.operationId, version: e.version, position: 1_000_000 + log.size });
+      log.set(e.id, {
+        operationId: e.operationId,
+        version: e.version,
+        position: 1_000_000 + log.size,
+        digest: e.digest,
+      });
       appendedHere.add(e.id);
     }
     return outcomes.map((o) => (o.status !== 'rejected' && appendedHere.has(o.eventId) ? { ...o, position: 0 } : o));
@@ -44,13 +59,15 @@ function planOneByOne(
 const operationIds = ['op-a', 'op-b', 'op-c'];
 const eventIds = ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9'];
 
+// Ids are reused with the same content (a redelivery) and with other content or another operation (a conflict).
 const arbitraryEvent = fc
   .record({
     id: fc.constantFrom(...eventIds),
     operationId: fc.constantFrom(...operationIds),
     expectedVersion: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null, freq: 3 }),
+    variant: fc.constantFrom(0, 0, 0, 1),
   })
-  .map(({ id, operationId, expectedVersion }) => event(id, operationId, expectedVersion));
+  .map(({ id, operationId, expectedVersion, variant }) => event(id, operationId, expectedVersion, variant));
 
 const arbitraryHeads = fc
   .subarray(operationIds)
@@ -64,7 +81,19 @@ const arbitraryStored = fc
       ...ids.map((id, index) =>
         fc.tuple(
           fc.constant(id),
-          fc.constantFrom(...operationIds).map((operationId) => ({ operationId, version: 1, position: index + 1 })),
+          fc
+            .record({
+              operationId: fc.constantFrom(...operationIds),
+              variant: fc.constantFrom(0, 1),
+              known: fc.constantFrom(true, true, true, false),
+            })
+            .map(({ operationId, variant, known }) => ({
+              operationId,
+              version: 1,
+              position: index + 1,
+              // A row written outside the append has no digest: its id is never compared.
+              digest: known ? eventDigest(event(id, operationId, null, variant)) : null,
+            })),
         ),
       ),
     ),
@@ -79,7 +108,7 @@ describe('planAppend', () => {
         arbitraryHeads,
         arbitraryStored,
         (units, heads, stored) => {
-          const merged = planAppend(
+          const merged = plan(
             units.flat(),
             units.map((u) => u.length),
             heads,
@@ -103,7 +132,7 @@ describe('planAppend', () => {
         arbitraryHeads,
         arbitraryStored,
         (units, heads, stored) => {
-          const { outcomes, toInsert } = planAppend(
+          const { outcomes, toInsert } = plan(
             units.flat(),
             units.map((u) => u.length),
             heads,
@@ -130,8 +159,8 @@ describe('planAppend', () => {
         arbitraryHeads,
         arbitraryStored,
         (events, heads, stored) => {
-          expect(planAppend(events, undefined, heads, stored)).toEqual(
-            planAppend(
+          expect(plan(events, undefined, heads, stored)).toEqual(
+            plan(
               events,
               events.map(() => 1),
               heads,
@@ -145,7 +174,7 @@ describe('planAppend', () => {
 
   it('refuses a whole unit with its first conflicting event and leaves the next unit unaffected', () => {
     const heads = new Map([['op-a', 2]]);
-    const { outcomes, toInsert } = planAppend(
+    const { outcomes, toInsert } = plan(
       [event('x1', 'op-a'), event('x2', 'op-a', 9), event('y1', 'op-a', 2), event('x1', 'op-a')],
       [2, 2],
       heads,
@@ -176,20 +205,110 @@ describe('planAppend', () => {
 
   it('reports stored ids as duplicates with their place in the log, skipping their expectedversion', () => {
     const stored = new Map([['old', { operationId: 'op-z', version: 4, position: 77 }]]);
-    const { outcomes, toInsert } = planAppend([event('old', 'op-a', 12)], [1], none, stored);
+    const { outcomes, toInsert } = plan([event('old', 'op-a', 12)], [1], none, stored);
     expect(outcomes).toEqual([{ status: 'duplicate', eventId: 'old', operationId: 'op-z', version: 4, position: 77 }]);
     expect(toInsert).toEqual([]);
   });
 
   it('gives a repeat within the append the first copy’s version, and its position once written', () => {
-    const plan = planAppend([event('r', 'op-a'), event('r', 'op-b')], [1, 1], none, none);
-    expect(withPositions(plan.outcomes, new Map([['r', 41]]))).toEqual([
+    const planned = plan([event('r', 'op-a'), event('r', 'op-a')], [1, 1], none, none);
+    expect(withPositions(planned.outcomes, new Map([['r', 41]]))).toEqual([
       { status: 'appended', eventId: 'r', operationId: 'op-a', version: 1, position: 41 },
       { status: 'duplicate', eventId: 'r', operationId: 'op-a', version: 1, position: 41 },
     ]);
   });
 
+  it('refuses an id stored with other content (id_conflict, naming the stored version), keeps an exact repeat silent', () => {
+    const stored = new Map([
+      ['e', { operationId: 'op-a', version: 3, position: 30, digest: eventDigest(event('e', 'op-a')) }],
+    ]);
+    const { outcomes, toInsert } = plan(
+      [event('e', 'op-a'), event('e', 'op-a', null, 1), event('e', 'op-b')],
+      undefined,
+      new Map([['op-a', 5]]),
+      stored,
+    );
+    expect(outcomes[0]).toEqual({ status: 'duplicate', eventId: 'e', operationId: 'op-a', version: 3, position: 30 });
+    for (const [index, operationId, headVersion] of [
+      [1, 'op-a', 5],
+      [2, 'op-b', 0],
+    ] as const) {
+      expect(outcomes[index]).toEqual({
+        status: 'rejected',
+        eventId: 'e',
+        operationId,
+        headVersion,
+        conflictsWith: { operationId: 'op-a', version: 3 },
+        rejection: {
+          reason: 'id_conflict',
+          field: 'id',
+          detail:
+            'event id "e" is already stored as version 3 of operation op-a with other content ' +
+            '(type, source, subject, time or data differ); a new event needs a new id',
+        },
+      });
+    }
+    expect(toInsert).toEqual([]);
+  });
+
+  it('refuses the second of two events with one id and different content in one batch, storing the first', () => {
+    const { outcomes, toInsert } = plan(
+      [event('twin', 'op-a'), event('twin', 'op-a'), event('twin', 'op-a', null, 1)],
+      undefined,
+      none,
+      none,
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['appended', 'duplicate', 'rejected']);
+    expect(outcomes[2]).toMatchObject({ rejection: { reason: 'id_conflict' }, conflictsWith: { version: 1 } });
+    expect(toInsert.map((e) => [e.id, e.version, e.digest])).toEqual([['twin', 1, eventDigest(event('twin', 'op-a'))]]);
+  });
+
+  it('refuses a whole unit (an HTTP request) holding an id twice with different content', () => {
+    const { outcomes, toInsert } = plan(
+      [event('a1', 'op-a'), event('a1', 'op-a', null, 1), event('b1', 'op-a')],
+      [2, 1],
+      none,
+      none,
+    );
+    expect(outcomes.slice(0, 2).map((o) => o.status === 'rejected' && o.rejection.reason)).toEqual([
+      'id_conflict',
+      'id_conflict',
+    ]);
+    expect(outcomes[2]).toEqual({ status: 'appended', eventId: 'b1', operationId: 'op-a', version: 1, position: 0 });
+    expect(toInsert.map((e) => e.id)).toEqual(['b1']);
+  });
+
+  it('never stores one id twice, and refuses a reused id exactly when its content differs from the holder', () => {
+    fc.assert(
+      fc.property(
+        fc.array(arbitraryEvent, { maxLength: 16 }),
+        arbitraryHeads,
+        arbitraryStored,
+        (events, heads, stored) => {
+          const { outcomes, toInsert } = plan(events, undefined, heads, stored);
+          expect(toInsert.filter((e) => stored.has(e.id))).toEqual([]);
+          expect(new Set(toInsert.map((e) => e.id)).size).toBe(toInsert.length);
+          // Each id's holder: the stored event, else the first copy this plan appends.
+          const holders = new Map([...stored].map(([id, ref]) => [id, ref.digest ?? null]));
+          events.forEach((e, index) => {
+            const outcome = outcomes[index];
+            const digest = eventDigest(e);
+            const holder = holders.get(e.id);
+            if (holder === undefined) {
+              if (outcome.status === 'appended') holders.set(e.id, digest);
+              else expect(outcome).toMatchObject({ rejection: { reason: 'version_conflict' } });
+            } else if (holder === null || holder === digest) {
+              expect(outcome.status).toBe('duplicate');
+            } else {
+              expect(outcome).toMatchObject({ status: 'rejected', rejection: { reason: 'id_conflict', field: 'id' } });
+            }
+          });
+        },
+      ),
+    );
+  });
+
   it('refuses units that do not cover the events', () => {
-    expect(() => planAppend([event('a', 'op-a'), event('b', 'op-a')], [1], none, none)).toThrow(RangeError);
+    expect(() => plan([event('a', 'op-a'), event('b', 'op-a')], [1], none, none)).toThrow(RangeError);
   });
 });

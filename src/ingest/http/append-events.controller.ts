@@ -28,7 +28,8 @@ import {
 import { AppendResultDto } from '../../openapi/schemas/append.schema';
 import { checkOperationId } from '../../operations/operation-params';
 import { backoffDelayMs } from '../retry-backoff';
-import { parseHttpEvents } from './http-append';
+import { MetricsService } from '../../metrics/metrics.service';
+import { eventTimeProblem, parseHttpEvents } from './http-append';
 import { RequestAppendCoalescer } from './request-append-coalescer';
 
 const RACE_RETRIES = 3;
@@ -68,6 +69,7 @@ const VALIDATION = { type: 'validation', title: 'Invalid request', status: 400, 
 export class AppendEventsController {
   constructor(
     private readonly appends: RequestAppendCoalescer,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
@@ -140,8 +142,19 @@ export class AppendEventsController {
   @ApiProblemResponse(
     400,
     'Malformed JSON, an invalid event (`field` names the attribute, `[i].attribute` in a batch), a subject that ' +
-      'is not the operation of the path, a bad id or If-Match. Nothing is stored.',
+      'is not the operation of the path, a bad id or If-Match, or an event whose `time` is more than ' +
+      "MAX_CLOCK_SKEW ahead of the service's clock (`time-in-future`). Nothing is stored.",
     {
+      timeInFuture: {
+        type: 'time-in-future',
+        title: 'Event time in the future',
+        status: 400,
+        detail:
+          "time 2026-11-25T17:00:00.000000Z is 1 h ahead of opledger's clock (2026-11-25T16:00:00.000Z), more than " +
+          'the 5 min allowed (MAX_CLOCK_SKEW)',
+        instance: INSTANCE,
+        field: 'time',
+      },
       missingTime: { ...VALIDATION, detail: 'time is required (RFC 3339)', field: 'time' },
       inBatch: {
         ...VALIDATION,
@@ -174,16 +187,34 @@ export class AppendEventsController {
     },
   )
   @ApiAuthProblems('writer', INSTANCE)
-  @ApiProblemResponse(409, "An event's `expectedversion` is not the operation's version. Nothing is stored.", {
-    conflict: {
-      type: 'version-conflict',
-      title: 'Version conflict',
-      status: 409,
-      detail: 'expectedversion 5 does not match the current version 1 of operation order-42',
-      instance: INSTANCE,
-      currentVersion: 1,
+  @ApiProblemResponse(
+    409,
+    "An event's `expectedversion` is not the operation's version (`version-conflict`), or an event's id is " +
+      'already stored with other content (`id-conflict`: type, source, subject, time or data differ; ' +
+      "`storedVersion` is the stored event's version). Nothing is stored.",
+    {
+      idConflict: {
+        type: 'id-conflict',
+        title: 'Event id conflict',
+        status: 409,
+        detail:
+          'event id "7f0c1f6e-enrich-geo-start-1" is already stored as version 2 of operation order-42 with other ' +
+          'content (type, source, subject, time or data differ); a new event needs a new id',
+        instance: INSTANCE,
+        field: 'id',
+        storedVersion: 2,
+        storedOperationId: 'order-42',
+      },
+      conflict: {
+        type: 'version-conflict',
+        title: 'Version conflict',
+        status: 409,
+        detail: 'expectedversion 5 does not match the current version 1 of operation order-42',
+        instance: INSTANCE,
+        currentVersion: 1,
+      },
     },
-  })
+  )
   @ApiProblemResponse(412, "If-Match is not the operation's version. Nothing is stored.", {
     stale: {
       type: 'precondition-failed',
@@ -244,6 +275,12 @@ export class AppendEventsController {
   ) {
     const operationId = checkOperationId(id);
     const events = parseHttpEvents(operationId, body, contentType, { maxDataBytes: this.config.maxEventDataBytes });
+    // parseHttpEvents took a JSON array only as a batch.
+    const tooEarly = eventTimeProblem(events, Array.isArray(body), Date.now(), this.config.maxClockSkewMs);
+    if (tooEarly) {
+      this.metrics.rejectedEvents.inc({ reason: 'time_in_future', channel: 'http' });
+      throw tooEarly;
+    }
     if (ifMatch !== null) {
       const first = events[0];
       if (first.expectedVersion !== null && first.expectedVersion !== ifMatch) {
@@ -278,7 +315,15 @@ export class AppendEventsController {
       try {
         const result = await this.appends.append(events);
         if (result.status === 'stored') return result.outcomes;
-        const { headVersion, rejection, eventId } = result.rejected;
+        const { headVersion, rejection, eventId, conflictsWith } = result.rejected;
+        this.metrics.rejectedEvents.inc({ reason: rejection.reason, channel: 'http' });
+        if (rejection.reason === 'id_conflict' && conflictsWith) {
+          throw problem(409, 'id-conflict', 'Event id conflict', rejection.detail, {
+            field: 'id',
+            storedVersion: conflictsWith.version,
+            storedOperationId: conflictsWith.operationId,
+          });
+        }
         throw viaIfMatch && eventId === events[0].id
           ? problem(412, 'precondition-failed', 'Precondition failed', `If-Match: ${rejection.detail}`, {
               currentVersion: headVersion,

@@ -1,10 +1,41 @@
-import { problem, Problems } from '../../common/problem';
+import { problem, Problems, type ProblemException } from '../../common/problem';
+import { checkClockSkew } from '../../envelope/clock-skew';
 import type { OperationEvent } from '../../envelope/operation-event';
 import { type EnvelopeLimits, parseCloudEvent } from '../../envelope/parse-cloud-event';
 
 export const BATCH_CONTENT_TYPE = 'application/cloudevents-batch+json';
 export const SINGLE_CONTENT_TYPES = ['application/cloudevents+json', 'application/json'];
 export const MAX_HTTP_BATCH = 1000;
+
+/**
+ * The first event of a request whose time is too far ahead of `nowMs`
+ * (MAX_CLOCK_SKEW), as the 400 problem that refuses the whole request; null
+ * when every event is in time. `batch`: the request was a batch (fields are
+ * then named `[i].time`).
+ */
+export function eventTimeProblem(
+  events: readonly OperationEvent[],
+  batch: boolean,
+  nowMs: number,
+  maxSkewMs: number,
+): ProblemException | null {
+  for (const [index, event] of events.entries()) {
+    const rejection = checkClockSkew(event, nowMs, maxSkewMs);
+    if (rejection) {
+      return problem(
+        400,
+        'time-in-future',
+        'Event time in the future',
+        batch ? `event ${index}: ${rejection.detail}` : rejection.detail,
+        {
+          field: batch ? `[${index}].time` : 'time',
+          reason: rejection.reason,
+        },
+      );
+    }
+  }
+  return null;
+}
 
 /**
  * Validates an HTTP append body: a single CloudEvent, or a batch (a JSON array)

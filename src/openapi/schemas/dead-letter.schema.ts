@@ -15,7 +15,8 @@ export class DeadLetterDto {
   @ApiProperty({
     example: 'invalid_envelope',
     description:
-      'invalid_json, invalid_envelope, oversize_data, key_mismatch, version_conflict or unstorable (docs/events.md).',
+      'invalid_json, invalid_envelope, oversize_data, key_mismatch, time_in_future, version_conflict, id_conflict ' +
+      'or unstorable (docs/events.md).',
   })
   reason!: string;
 

@@ -4,8 +4,9 @@ import { ClosedSchema } from '../decorators';
 @ClosedSchema(
   'Problem',
   'RFC 9457 problem details, sent as application/problem+json for every error. Extensions: `field` (the ' +
-    'request field at fault), `currentVersion` (the operation version on a 409/412) and `jobId` (the running ' +
-    'rebuild on a 409 of the admin API).',
+    'request field at fault), `currentVersion` (the operation version on a 409/412), `storedVersion` and ' +
+    '`storedOperationId` (the event holding the id on a 409 `id-conflict`) and `jobId` (the running rebuild on a ' +
+    '409 of the admin API).',
 )
 export class ProblemDto {
   @ApiProperty({
@@ -51,4 +52,18 @@ export class ProblemDto {
     description: 'On a 409 `rebuild-in-progress`: the rebuild job already running (null if not known).',
   })
   jobId?: number | null;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    example: 2,
+    description: 'On a 409 `id-conflict`: the version of the stored event that holds the id.',
+  })
+  storedVersion?: number;
+
+  @ApiPropertyOptional({
+    example: 'order-42',
+    description: 'On a 409 `id-conflict`: the operation of the stored event that holds the id.',
+  })
+  storedOperationId?: string;
 }
