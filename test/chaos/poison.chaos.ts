@@ -23,13 +23,22 @@ const MAX_DATA_BYTES = 4096;
 /** Every record carries its number here; dead letters keep the original headers, so each can be traced. */
 const RECORD_HEADER = 'chaos-record';
 
-type Reason = 'invalid_json' | 'invalid_envelope' | 'oversize_data' | 'key_mismatch' | 'version_conflict';
+type Reason =
+  | 'invalid_json'
+  | 'invalid_envelope'
+  | 'oversize_data'
+  | 'key_mismatch'
+  | 'version_conflict'
+  | 'time_in_future'
+  | 'id_conflict';
 
 interface PoisonRecord {
   category: string;
   key: string | null;
   value: Buffer | null;
   expected: Reason;
+  /** The valid event whose id this record reuses: it must reach the consumer after that event. */
+  reusesIdOf?: string;
 }
 
 /** What opledger must answer for arbitrary bytes, decided the way the envelope rules say: JSON first. */
@@ -60,8 +69,11 @@ function nested(depth: number): Record<string, unknown> {
   return value;
 }
 
-/** One bad record of a random kind, aimed at the partition of `subject`. */
-function poisonRecord(random: Random, subject: string): PoisonRecord {
+/**
+ * One bad record of a random kind, aimed at the partition of `subject`, whose
+ * valid events are `valid` (a conflicting id reuses one of them).
+ */
+function poisonRecord(random: Random, subject: string, valid: readonly ChaosEvent[]): PoisonRecord {
   const json = (event: unknown) => Buffer.from(JSON.stringify(event));
   const base = validLooking(random, subject);
   const kinds: (() => PoisonRecord)[] = [
@@ -138,6 +150,26 @@ function poisonRecord(random: Random, subject: string): PoisonRecord {
       value: json({ ...base, expectedversion: 1_000_000 }),
       expected: 'version_conflict',
     }),
+    () => {
+      // From 10 minutes to 10 hours ahead of the service's clock: over the default MAX_CLOCK_SKEW of 5 minutes.
+      const time = new Date(Date.now() + integer(random, 10, 600) * 60_000).toISOString();
+      return { category: 'time in future', key: subject, value: json({ ...base, time }), expected: 'time_in_future' };
+    },
+    () => {
+      // A producer that reuses the id of one of its events for another one (other data, or another time).
+      const original = pick(random, valid);
+      const reused =
+        random() < 0.5
+          ? { ...original, data: { ...original.data, reused: true } }
+          : { ...original, time: new Date(Date.parse(original.time) + integer(random, 1, 1000)).toISOString() };
+      return {
+        category: 'id conflict',
+        key: subject,
+        value: json(reused),
+        expected: 'id_conflict',
+        reusesIdOf: original.id,
+      };
+    },
   ];
   return pick(random, kinds)();
 }
@@ -165,12 +197,39 @@ describe('scenario 5: poison input on Kafka', () => {
     const ledger: SentLedger = new Map();
     const valid = generateOperations('poison-op', validOperations, random, ledger);
     const subjects = [...ledger.keys()];
-    const poison = Array.from({ length: invalidRecords }, () => poisonRecord(random, pick(random, subjects)));
-    // Valid events in their own order per operation, poison scattered among them.
-    const records = shuffle(random, [
-      ...valid.map(({ event }) => ({ key: event.subject as string | null, value: Buffer.from(JSON.stringify(event)) })),
+    const poison = Array.from({ length: invalidRecords }, () => {
+      const subject = pick(random, subjects);
+      return poisonRecord(
+        random,
+        subject,
+        ledger.get(subject)!.map(({ event }) => event),
+      );
+    });
+    // Exact repeats of valid events (a producer retry): stored once, never dead-lettered.
+    const repeats = valid.filter(() => random() < 0.05);
+    // Valid events, their repeats and the poison in random order, each on its operation's partition...
+    const shuffled = shuffle(random, [
+      ...[...valid, ...repeats].map(({ event }) => ({
+        key: event.subject as string | null,
+        value: Buffer.from(JSON.stringify(event)),
+        eventId: event.id,
+      })),
       ...poison.map((record, index) => ({ ...record, poisonIndex: index })),
-    ]).map((record, index) => ({ ...record, number: index }));
+    ]);
+    // ...except that a record reusing an id comes after the first copy of the event it reuses it from
+    // (the first copy to arrive is the one stored).
+    const firstIndex = new Map<string, number>();
+    shuffled.forEach((record, index) => {
+      if ('eventId' in record && !firstIndex.has(record.eventId)) firstIndex.set(record.eventId, index);
+    });
+    shuffled.forEach((record, index) => {
+      if (!('reusesIdOf' in record) || record.reusesIdOf === undefined) return;
+      const original = firstIndex.get(record.reusesIdOf)!;
+      if (original < index) return;
+      [shuffled[index], shuffled[original]] = [shuffled[original], shuffled[index]];
+      firstIndex.set(record.reusesIdOf, index);
+    });
+    const records = shuffled.map((record, index) => ({ ...record, number: index }));
     const expectedByNumber = new Map<string, Reason>();
     for (const record of records) {
       if ('poisonIndex' in record) expectedByNumber.set(String(record.number), record.expected);
@@ -303,6 +362,7 @@ describe('scenario 5: poison input on Kafka', () => {
         deadLetteredValid,
         remainingLag,
         ...Object.fromEntries(Object.entries(categories).map(([name, n]) => [`sent: ${name}`, n])),
+        'sent: exact repeat of a valid event': repeats.length,
       },
     });
 
