@@ -26,6 +26,7 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   rebuild: rebuildScenario,
   scaling: scalingScenario,
   'http-append': httpAppendScenario,
+  reads: (context) => import('./scenarios/reads').then((m) => m.readsScenario(context)),
 };
 
 async function main(): Promise<void> {

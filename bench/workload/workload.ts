@@ -163,13 +163,14 @@ function deliveriesOf(index: number, window: number): Delivery[] {
  * The records of the workload in the order they are produced: window by window,
  * each window's events sorted by time (many operations interleaved), late and
  * duplicate deliveries appended to the window in which they arrive.
+ * `firstOperation` produces only operations firstOperation… (a log grown in steps).
  */
-export function* recordsInProduceOrder(workload: Workload): Generator<WorkloadRecord[]> {
+export function* recordsInProduceOrder(workload: Workload, firstOperation = 0): Generator<WorkloadRecord[]> {
   const windows = Math.ceil(workload.operations / OPERATIONS_PER_WINDOW);
   const pending = new Map<number, Delivery[]>();
-  for (let window = 0; window < windows + 3; window += 1) {
-    const first = window * OPERATIONS_PER_WINDOW;
-    const last = Math.min(workload.operations, first + OPERATIONS_PER_WINDOW);
+  for (let window = Math.floor(firstOperation / OPERATIONS_PER_WINDOW); window < windows + 3; window += 1) {
+    const first = Math.max(firstOperation, window * OPERATIONS_PER_WINDOW);
+    const last = Math.min(workload.operations, window * OPERATIONS_PER_WINDOW + OPERATIONS_PER_WINDOW);
     for (let index = first; index < last; index += 1) {
       for (const delivery of deliveriesOf(index, window)) {
         const list = pending.get(delivery.window) ?? [];
