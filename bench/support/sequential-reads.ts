@@ -26,10 +26,10 @@ export interface TimedRead {
 
 export interface TimingPlan {
   warmUpCalls: number;
-  /** At least this many timed calls… */
-  minCalls: number;
+  /** At least this many rounds (timed calls of each read)… */
+  minRounds: number;
   /** …and more, up to this many, while the time budget lasts. */
-  maxCalls: number;
+  maxRounds: number;
   budgetMs: number;
 }
 
@@ -60,38 +60,47 @@ export class SequentialReader {
   }
 
   /**
-   * Warms up, then times calls of `path()` (a new path per call, e.g. a random id). A 404 or an error
-   * on the first call stops there: a route that does not exist is reported, not timed.
+   * Times several reads in rounds: each round calls every read once, one call at a time, so that a
+   * burst of noise on a shared machine lands on all reads alike instead of on whichever read was being
+   * timed. First a warm-up of each read; a read whose first answer is a 404 or an error is reported
+   * as such and left out of the rounds (a route that does not exist is not timed).
    */
-  async time(path: () => string, plan: TimingPlan): Promise<TimedRead> {
-    const first = await this.get(path());
-    if (first.status < 200 || first.status >= 300) {
-      return {
-        outcome: first.status === 404 ? 'missing' : 'error',
+  async timeInRounds(paths: (() => string)[], plan: TimingPlan): Promise<TimedRead[]> {
+    const results: TimedRead[] = [];
+    const samples: number[][] = paths.map(() => []);
+    for (const path of paths) {
+      const first = await this.get(path());
+      const ok = first.status >= 200 && first.status < 300;
+      results.push({
+        outcome: ok ? 'ok' : first.status === 404 ? 'missing' : 'error',
         status: first.status,
         latency: null,
         lastBody: first.body,
-        calls: 1,
-      };
+        calls: 0,
+      });
+      for (let i = 1; ok && i < plan.warmUpCalls; i += 1) await this.get(path());
     }
-    for (let i = 1; i < plan.warmUpCalls; i += 1) await this.get(path());
-    const samples: number[] = [];
-    let last = first;
     const deadline = performance.now() + plan.budgetMs;
-    while (samples.length < plan.minCalls || (samples.length < plan.maxCalls && performance.now() < deadline)) {
-      last = await this.get(path());
-      if (last.status < 200 || last.status >= 300) {
-        return { outcome: 'error', status: last.status, latency: null, lastBody: last.body, calls: samples.length };
+    for (
+      let round = 0;
+      round < plan.minRounds || (round < plan.maxRounds && performance.now() < deadline);
+      round += 1
+    ) {
+      for (let index = 0; index < paths.length; index += 1) {
+        const result = results[index];
+        if (result.outcome !== 'ok') continue;
+        const answer = await this.get(paths[index]());
+        result.status = answer.status;
+        result.lastBody = answer.body;
+        if (answer.status < 200 || answer.status >= 300) result.outcome = 'error';
+        else samples[index].push(answer.ms);
       }
-      samples.push(last.ms);
     }
-    return {
-      outcome: 'ok',
-      status: last.status,
-      latency: summarise(samples),
-      lastBody: last.body,
-      calls: samples.length,
-    };
+    return results.map((result, index) => ({
+      ...result,
+      calls: samples[index].length,
+      latency: result.outcome === 'ok' ? summarise(samples[index]) : null,
+    }));
   }
 
   close(): void {

@@ -8,7 +8,8 @@
 import { encodeListCursor } from '../../src/operations/operation-params';
 import { RARE_SOURCE, RARE_STAGE } from './rare-operations';
 
-export type ReadGroup = 'stats' | 'list' | 'operation' | 'feed';
+/** control: a route with no database behind it, the floor that the machine's noise sets on every read. */
+export type ReadGroup = 'control' | 'stats' | 'list' | 'operation' | 'feed';
 
 export interface OperatorRead {
   /** Stable key in the results (the same read at every size). */
@@ -64,6 +65,7 @@ export function operatorReads(facts: DataFacts, random: () => number): OperatorR
   };
   const { after, before } = facts.middleUpdatedRange;
   return [
+    { name: 'control: GET /health/live', group: 'control', path: () => '/health/live' },
     { name: 'stats', group: 'stats', path: () => '/v1/stats' },
     ...STAGE_WINDOWS.map((window): OperatorRead => ({
       name: `stats/stages ${window}`,
