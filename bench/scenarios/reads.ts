@@ -23,7 +23,7 @@ import { runSql } from '../support/sql';
 import { appendWorkloadEvents } from '../workload/growing-event-log';
 import { operatorReads, type DataFacts, type OperatorRead } from '../workload/operator-reads';
 import { seededRandom } from '../workload/prng';
-import { checkStageStats, checkStats, type CheckResult } from '../workload/read-checks';
+import { checkListPages, checkStageStats, checkStats, type CheckResult } from '../workload/read-checks';
 import { operationId, workloadFor } from '../workload/workload';
 import { progress, type ScenarioContext } from './scenario';
 
@@ -189,7 +189,7 @@ async function timeReads(
   const service = await startReadOnlyService(databaseUrl, brokers, runId);
   const reader = new SequentialReader(service.baseUrl);
   const timed: ReadFigures[] = [];
-  const checks: Record<string, CheckResult | null> = { stats: null, stageStats24h: null };
+  const checks: Record<string, CheckResult | null> = { stats: null, stageStats24h: null, listPages: null };
   try {
     const examples = reads.map((read) => read.path());
     const results = await reader.timeInRounds(
@@ -225,6 +225,13 @@ async function timeReads(
     if (stats !== null) checks.stats = await checkStats(databaseUrl, stats);
     const stageStats = answerOf('stats/stages 24h');
     if (stageStats !== null) checks.stageStats24h = await checkStageStats(databaseUrl, stageStats);
+    checks.listPages = checkListPages(
+      reads.map((read, index) => ({
+        name: read.name,
+        matching: matching.get(read.name) ?? null,
+        body: results[index].outcome === 'ok' ? results[index].lastBody : null,
+      })),
+    );
   } finally {
     reader.close();
     await service.stop();

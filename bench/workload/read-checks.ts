@@ -3,7 +3,8 @@
  * `GET /v1/stats` against counts computed from the projection, and the 24-hour
  * `GET /v1/stats/stages` against counts computed from the log (the whole bench
  * log lies within the last 24 hours). A read that is fast because it is wrong
- * shows up here.
+ * shows up here. Every list page is checked against the number of operations
+ * its filters match (counted with SQL over the projection and the log).
  */
 import { canonicalJson } from '../support/canonical-json';
 import { runSql } from '../support/sql';
@@ -86,4 +87,23 @@ export async function checkStageStats(databaseUrl: string, body: string): Promis
 
 function nonZero(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).filter(([, n]) => n !== 0));
+}
+
+/**
+ * A first or deep page of 50 holds min(50, matching) operations and has a next page exactly when
+ * more match: a filter served from an index that is empty or stale answers fewer.
+ */
+export function checkListPages(
+  pages: { name: string; matching: number | null; body: string | null }[],
+  limit = 50,
+): CheckResult {
+  const expected: Record<string, string> = {};
+  const actual: Record<string, string> = {};
+  for (const page of pages) {
+    if (page.matching === null || page.body === null) continue;
+    const answer = JSON.parse(page.body) as { items?: unknown[]; nextCursor?: string | null };
+    expected[page.name] = `${Math.min(limit, page.matching)}${page.matching > limit ? '+' : ''}`;
+    actual[page.name] = `${answer.items?.length ?? 0}${answer.nextCursor ? '+' : ''}`;
+  }
+  return { agrees: canonicalJson(expected) === canonicalJson(actual), expected, actual };
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { extractPlans } from '../../bench/support/auto-explain';
 import { judgeRead } from '../../bench/support/read-bar';
+import { checkListPages } from '../../bench/workload/read-checks';
 import { minuteShifter, storedEventWindows, type StoredEventRow } from '../../bench/workload/growing-event-log';
 import { rareOperationEvents, rareOperationId } from '../../bench/workload/rare-operations';
 import { eventsOfOperation, operationId, workloadFor } from '../../bench/workload/workload';
@@ -131,5 +132,25 @@ describe('extractPlans', () => {
       'duration: 1.234 ms  plan:\nQuery Text: SELECT 1\nResult  (cost=0.00..0.01 rows=1 width=4) (actual time=0.001..0.001 rows=1.00 loops=1)',
       'duration: 0.5 ms  plan:\nQuery Text: SELECT 2',
     ]);
+  });
+});
+
+describe('checkListPages', () => {
+  const page = (items: number, next: boolean) =>
+    JSON.stringify({ items: Array(items).fill({}), nextCursor: next ? 'x' : null });
+
+  it('agrees when each page holds min(50, matching) rows and a next page exactly when more match', () => {
+    const check = checkListPages([
+      { name: 'many', matching: 70_000, body: page(50, true) },
+      { name: 'exactly 50', matching: 50, body: page(50, false) },
+      { name: 'few', matching: 3, body: page(3, false) },
+      { name: 'not a list', matching: null, body: '{}' },
+    ]);
+    expect(check.agrees).toBe(true);
+  });
+
+  it('catches a filter that answers fewer rows than match, or a page that claims more', () => {
+    expect(checkListPages([{ name: 'empty index', matching: 15_000, body: page(0, false) }]).agrees).toBe(false);
+    expect(checkListPages([{ name: 'next page', matching: 25, body: page(25, true) }]).agrees).toBe(false);
   });
 });
