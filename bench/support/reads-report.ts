@@ -36,6 +36,8 @@ export interface SizeFigures {
     copySeconds: number;
     indexSeconds: number;
     rebuildSeconds: number;
+    /** Filling the source index for the events added (null: the commit has none), see append-only-read-models.ts. */
+    sourceIndexSeconds: number | null;
     vacuumAnalyzeSeconds: number;
     newestEventTime: string;
     loadAverageAtStart: number[];

@@ -72,6 +72,7 @@ export function operatorReads(facts: DataFacts, random: () => number): OperatorR
       group: 'stats',
       path: () => `/v1/stats/stages?window=${window}`,
     })),
+    { name: 'stats/ingest', group: 'stats', path: () => '/v1/stats/ingest' },
     list('list', {}),
     list('list, deep page', { deep: true }),
     list('status=succeeded (70 %)', { status: 'succeeded' }),
@@ -130,9 +131,8 @@ function matchingSql(filter: ListFilter, facts: DataFacts): { sql: string; param
     where.push(`o.state -> 'stages' ? ${param(filter.stage)}`);
   }
   if (filter.source) {
-    where.push(
-      `EXISTS (SELECT 1 FROM operation_events e WHERE e.source = ${param(filter.source)} AND e.operation_id = o.id)`,
-    );
+    // From the log itself (not from any index the service keeps for this filter).
+    where.push(`o.id IN (SELECT e.operation_id FROM operation_events e WHERE e.source = ${param(filter.source)})`);
   }
   if (filter.updatedAfter) where.push(`o.updated_at > ${param(filter.updatedAfter)}::timestamptz`);
   if (filter.updatedBefore) where.push(`o.updated_at < ${param(filter.updatedBefore)}::timestamptz`);
