@@ -1,13 +1,13 @@
 import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger as PinoLogger } from 'nestjs-pino';
+import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { ResolvedConfig } from './config/app-config';
 import { registerRateLimits } from './auth/rate-limits';
 import { ProblemDetailsFilter } from './common/problem-details.filter';
 import { clientErrorHandler, frameworkErrors } from './common/framework-errors';
-import { requestIdOf } from './common/logging';
+import { logRequest, requestIdOf, requestLoggerOf } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import { MetricsService } from './metrics/metrics.service';
 import { setupOpenApi } from './openapi/openapi';
@@ -37,7 +37,7 @@ export async function createApp(config: ResolvedConfig): Promise<NestFastifyAppl
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(app.get(PinoLogger));
+  app.useLogger(app.get(NestPinoLogger));
   // Nest routes Fastify's own errors (body parsing, size, content type) and unknown
   // routes through the global filters too, so every error leaves as problem+json.
   const fastify = app.getHttpAdapter().getInstance();
@@ -52,6 +52,7 @@ export async function createApp(config: ResolvedConfig): Promise<NestFastifyAppl
     done();
   });
   const metrics = app.get(MetricsService);
+  let requestLogger: ReturnType<typeof requestLoggerOf> | undefined;
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route pattern, not the URL: operation ids must not become label values.
     const route = request.routeOptions.url ?? 'unmatched';
@@ -59,6 +60,9 @@ export async function createApp(config: ResolvedConfig): Promise<NestFastifyAppl
       { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    // Made on first use: nestjs-pino sets its root logger when the application initialises, after this runs.
+    requestLogger ??= requestLoggerOf(PinoLogger.root);
+    logRequest(requestLogger, request, reply.statusCode, reply.elapsedTime);
     done();
   });
   await registerRateLimits(app, config);

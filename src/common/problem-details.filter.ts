@@ -61,6 +61,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (error instanceof ProblemException) {
       for (const [name, value] of Object.entries(error.headers)) void reply.header(name, value);
     }
-    sendProblem(reply, toProblem(error, request.url, this.logger));
+    // Logs carry no request context of their own (see loggingParams): a 5xx names its request id.
+    const logger = error instanceof ProblemException ? this.logger : new Logger(`HTTP ${request.id}`);
+    sendProblem(reply, toProblem(error, request.url, logger));
   }
 }
