@@ -7,6 +7,7 @@ import { CreateReplayJobs1764000200000 } from './migrations/1764000200000-create
 import { AppendFunction1764000400000 } from './migrations/1764000400000-append-function';
 import { OperatorReadModels1764000500000 } from './migrations/1764000500000-operator-read-models';
 import { EventDigests1764000600000 } from './migrations/1764000600000-event-digests';
+import { OperationIdPrefixIndex1764000700000 } from './migrations/1764000700000-operation-id-prefix-index';
 
 export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
   return {
@@ -21,6 +22,7 @@ export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
       AppendFunction1764000400000,
       OperatorReadModels1764000500000,
       EventDigests1764000600000,
+      OperationIdPrefixIndex1764000700000,
     ],
     migrationsTableName: 'schema_migrations',
     // The schema only ever changes through migrations.

@@ -131,6 +131,17 @@ export class ListOperationsParams {
   @Matches(CANONICAL, { message: RFC3339_MESSAGE('updatedBefore') })
   updatedBefore?: string;
 
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 200,
+    pattern: '^[A-Za-z0-9._:-]+$',
+    example: 'order-4',
+    description: 'Operations whose id starts with this (case-sensitive), e.g. to find one from a partial id.',
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._:-]{1,200}$/, { message: 'idPrefix must be 1 to 200 characters of [A-Za-z0-9._:-]' })
+  idPrefix?: string;
+
   @PageLimit(500, 50, 'operations')
   limit?: number;
 

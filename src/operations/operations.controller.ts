@@ -106,6 +106,7 @@ export class OperationsController {
           source: params.source ?? null,
           updatedAfter: params.updatedAfter ?? null,
           updatedBefore: params.updatedBefore ?? null,
+          idPrefix: params.idPrefix ?? null,
         },
         params.cursor === undefined ? null : decodeListCursor(params.cursor),
         limit,

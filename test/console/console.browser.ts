@@ -82,6 +82,15 @@ describe('operator console', () => {
     await page.locator('tr[data-id="order-done"]').waitFor();
     expect((await ids()).sort()).toEqual(['order-done', 'order-retry']);
 
+    // The filters so far stay in the form: "Clear" drops them, then only the id prefix.
+    await page.getByRole('link', { name: 'Clear' }).click();
+    await page.waitForURL(/\/console\/operations$/);
+    await page.getByLabel('Id starts with').fill('order-');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/idPrefix=order-/);
+    await page.locator('tr[data-id="order-retry"]').waitFor();
+    expect((await ids()).sort()).toEqual(['order-done', 'order-failed', 'order-retry']);
+
     await page.goto(`${service.url}/console/operations?source=pipeline%2Fbatch`);
     await page.locator('tr[data-id="batch-7"]').waitFor();
     expect(await ids()).toEqual(['batch-7']);

@@ -392,7 +392,7 @@ describe('OpenAPI document', () => {
         '/v1/operations',
       );
       expect(last.body.nextCursor).toBeNull();
-      const filtered = await get('/v1/operations?stage=fetch&stageStatus=succeeded&source=test/producer');
+      const filtered = await get('/v1/operations?stage=fetch&stageStatus=succeeded&source=test/producer&idPrefix=doc-');
       expect(conforms(filtered, 'get', '/v1/operations').body.items).toHaveLength(1);
       expect(conforms(await get('/v1/operations?status=done'), 'get', '/v1/operations').status).toBe(400);
       expect(conforms(await get('/v1/operations?stageStatus=failed'), 'get', '/v1/operations').status).toBe(400);

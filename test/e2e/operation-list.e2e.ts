@@ -56,6 +56,25 @@ describe('GET /v1/operations (list)', () => {
     expect((await list('stage=nothing')).items).toHaveLength(0);
   });
 
+  it('finds operations by id prefix, newest first, with the other filters', async () => {
+    const ids = (body: { items: { id: string }[] }) => body.items.map((o) => o.id);
+    expect(ids(await list('idPrefix=list-1'))).toEqual(Array.from({ length: 10 }, (_, i) => `list-1${9 - i}`));
+    expect(ids(await list('idPrefix=list-2&status=failed'))).toEqual(['list-27', 'list-24', 'list-21']);
+    expect(ids(await list('idPrefix=list-09'))).toEqual(['list-09']);
+    // Byte order: `list-1` must not match `list-2…`, and a prefix may end on any allowed character.
+    expect(ids(await list('idPrefix=list-'))).toHaveLength(30);
+    expect((await list('idPrefix=lisz')).items).toEqual([]);
+    const page = await list('idPrefix=list-1&limit=4');
+    expect(ids(await list(`idPrefix=list-1&limit=4&cursor=${page.nextCursor}`))).toEqual([
+      'list-15',
+      'list-14',
+      'list-13',
+      'list-12',
+    ]);
+    const bad = await service.http().get('/v1/operations?idPrefix=a%25b').expect(400);
+    expect(bad.body.field).toBe('idPrefix');
+  });
+
   it('filters by updatedAfter / updatedBefore', async () => {
     const all = (await list('limit=100')).items as { updatedAt: string }[];
     const times = all.map((o) => o.updatedAt).sort();
@@ -115,6 +134,15 @@ describe('GET /v1/operations (list)', () => {
         updatedBefore: '2000-01-01T00:00:00.000000Z',
       },
       { statuses: [], stage: null, stageStatus: null, source: null, updatedAfter: null, updatedBefore: null },
+      {
+        statuses: [],
+        stage: null,
+        stageStatus: null,
+        source: null,
+        updatedAfter: null,
+        updatedBefore: null,
+        idPrefix: 'bulk-1234',
+      },
     ] as const;
     for (const filter of filters) {
       const { sql, params } = listOperationsSql(

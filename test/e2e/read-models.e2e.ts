@@ -300,7 +300,11 @@ describe('read models migration', () => {
 
     const after = new DataSource(all);
     await after.initialize();
-    expect(await runMigrations(after)).toEqual(['OperatorReadModels1764000500000', 'EventDigests1764000600000']);
+    expect(await runMigrations(after)).toEqual([
+      'OperatorReadModels1764000500000',
+      'EventDigests1764000600000',
+      'OperationIdPrefixIndex1764000700000',
+    ]);
     await after.destroy();
     const snapshot = await readModelSnapshot(url);
     expect(snapshot).toEqual(await readModelsFromLog(url));

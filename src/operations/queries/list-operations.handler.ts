@@ -51,6 +51,13 @@ export function listOperationsSql(query: ListOperationsQuery): { sql: string; pa
   if (filter.statuses.length > 0) where.push(`o.status = ANY(${param(filter.statuses)}::text[])`);
   if (filter.updatedAfter !== null) where.push(`o.updated_at > ${param(filter.updatedAfter)}::timestamptz`);
   if (filter.updatedBefore !== null) where.push(`o.updated_at < ${param(filter.updatedBefore)}::timestamptz`);
+  if (filter.idPrefix) {
+    // Ids are ASCII, so in byte order (collation "C") those starting with the prefix are exactly the
+    // range [prefix, prefix with its last character + 1): one range of operations_id_prefix_idx.
+    const last = filter.idPrefix.length - 1;
+    const upper = filter.idPrefix.slice(0, last) + String.fromCharCode(filter.idPrefix.charCodeAt(last) + 1);
+    where.push(`o.id COLLATE "C" >= ${param(filter.idPrefix)} AND o.id COLLATE "C" < ${param(upper)}`);
+  }
   if (query.beforePosition !== null && filter.stage === null) where.push(`${order} < ${param(query.beforePosition)}`);
   const sql = `SELECT o.state, o.first_position FROM ${from} WHERE ${where.join(' AND ')}
     ORDER BY ${order} DESC LIMIT ${param(query.limit + 1)}`;

@@ -8,6 +8,8 @@ export interface OperationFilter {
   source: string | null;
   updatedAfter: string | null;
   updatedBefore: string | null;
+  /** Ids starting with this (ASCII, as every operation id is). */
+  idPrefix?: string | null;
 }
 
 export interface OperationPage {
