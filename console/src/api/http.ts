@@ -43,6 +43,11 @@ export function onUnauthorized(listener: Listener): () => void {
   return () => unauthorizedListeners.delete(listener);
 }
 
+/** The key was refused (a request or a stream answered 401): sign in again. */
+export function notifyUnauthorized(): void {
+  for (const listener of unauthorizedListeners) listener();
+}
+
 export function authHeaders(): Record<string, string> {
   const key = storedKey();
   return key ? { authorization: `Bearer ${key}` } : {};
@@ -80,7 +85,7 @@ export async function request<T>(
     body = JSON.stringify(options.body);
   }
   const response = await fetch(path, { method, headers, body, signal: options.signal, cache: 'no-store' });
-  if (response.status === 401) for (const listener of unauthorizedListeners) listener();
+  if (response.status === 401) notifyUnauthorized();
   if (!response.ok && response.status !== 304) throw new ApiError(response.status, await problemOf(response));
   const parsed = response.status === 304 ? (undefined as T) : ((await response.json()) as T);
   return { status: response.status, body: parsed, headers: response.headers };

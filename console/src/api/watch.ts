@@ -1,5 +1,5 @@
 import { readSse, type SseMessage } from '../../../src/client/sse-reader';
-import { ApiError, authHeaders } from './http';
+import { ApiError, authHeaders, notifyUnauthorized } from './http';
 
 export type WatchState = 'connecting' | 'live' | 'retrying' | 'stopped';
 
@@ -48,6 +48,8 @@ export function watch(path: string, options: WatchOptions): () => void {
         if (!response.ok || !response.body) {
           const error = new ApiError(response.status, { status: response.status, title: response.statusText });
           // A refused key or a bad request does not get better by retrying.
+          // A key revoked while the stream ran ends it; the reconnect then answers 401.
+          if (response.status === 401) notifyUnauthorized();
           if ([400, 401, 403, 404].includes(response.status)) {
             setState('stopped', error.message);
             return;
