@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app-factory';
 import { ApiKeyRegistry } from './auth/api-key-registry';
+import { describeFailpoints } from './common/failpoint-plan';
+import { failpoints } from './common/failpoints';
 import { ConfigError, loadConfig } from './config/app-config';
 import { provideInfrastructure } from './local-infra/local-infrastructure';
 
@@ -20,6 +22,12 @@ async function main(): Promise<void> {
   // `npm start -- --rebuild-on-start`: the same as REBUILD_ON_START=true.
   if (process.argv.includes('--rebuild-on-start')) config = { ...config, rebuildOnStart: true };
 
+  if (config.failpoints.length > 0) {
+    failpoints.arm(config.failpoints);
+    logger.warn(
+      `OPLEDGER_FAILPOINTS is set: THIS PROCESS WILL CRASH, STALL OR FAIL ON PURPOSE at ${describeFailpoints(config.failpoints)} (test only)`,
+    );
+  }
   if (config.apiKeys.length === 0) {
     logger.warn(
       `no API keys configured (API_KEYS, API_KEYS_FILE): authentication is off, listening on ${config.host} only`,

@@ -1,4 +1,5 @@
 import { type ApiKey, parseApiKeys } from '../auth/api-keys';
+import { type ArmedFailpoint, failpointsFromEnv } from '../common/failpoint-plan';
 import { ConfigError } from './config-error';
 
 export { ConfigError } from './config-error';
@@ -54,6 +55,8 @@ export interface AppConfig {
   /** Other API requests (reads, admin) per API key (client address without keys) per window; 0: unlimited. */
   rateLimitReads: number;
   rateLimitWindowMs: number;
+  /** Test only (OPLEDGER_FAILPOINTS, refused unless NODE_ENV=test): where to crash, stall or fail on purpose. */
+  failpoints: ArmedFailpoint[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -194,6 +197,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitAppends: integer(env, 'RATE_LIMIT_APPENDS', 0, 0, 100_000_000),
     rateLimitReads: integer(env, 'RATE_LIMIT_READS', 0, 0, 100_000_000),
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 100, 3_600_000),
+    failpoints: failpointsFromEnv(env, text(env, 'HOST', '127.0.0.1')),
   };
   if (config.apiKeys.length === 0 && !isLoopback(config.host)) {
     throw new ConfigError(
@@ -242,6 +246,8 @@ export const CONFIG_VARIABLES = [
   'RATE_LIMIT_APPENDS',
   'RATE_LIMIT_READS',
   'RATE_LIMIT_WINDOW_MS',
+  'OPLEDGER_FAILPOINTS',
+  'NODE_ENV',
 ] as const;
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { failpoints } from '../common/failpoints';
 import type { OperationEvent, StoredEvent } from '../envelope/operation-event';
 import { eventDigest } from '../envelope/event-digest';
 import type { Rejection } from '../envelope/parse-cloud-event';
@@ -70,6 +71,10 @@ export interface AppendOptions {
    */
   units?: readonly number[];
 }
+
+/** The ids an append stored, for a failpoint's report. */
+const appendedIds = (outcomes: AppendOutcome[]) =>
+  outcomes.filter((o) => o.status === 'appended').map((o) => o.eventId);
 
 /** How often an append is tried when another writer changed what it read (see opledger_append_events). */
 const APPEND_CONFLICT_ATTEMPTS = 5;
@@ -142,6 +147,7 @@ export class EventStore {
     if (events.length === 0) return [];
     const digests = events.map(eventDigest);
     try {
+      if (failpoints.on) await failpoints.reach('append.optimistic');
       return await this.tryAppend(events, digests, options, (sql, parameters) =>
         this.dataSource.query(sql, parameters),
       );
@@ -157,7 +163,11 @@ export class EventStore {
             `SELECT 1 FROM operations WHERE id = ANY(ARRAY(SELECT json_array_elements_text($1::json))) ORDER BY id FOR UPDATE`,
             [JSON.stringify([...new Set(events.map((e) => e.operationId))])],
           );
-          return this.tryAppend(events, digests, options, (sql, parameters) => manager.query(sql, parameters));
+          const outcomes = await this.tryAppend(events, digests, options, (sql, parameters) =>
+            manager.query(sql, parameters),
+          );
+          if (failpoints.on) await failpoints.reach('append.in-transaction', () => ({ events: appendedIds(outcomes) }));
+          return outcomes;
         });
       } catch (error) {
         if (attempt >= APPEND_CONFLICT_ATTEMPTS || !isWriteConflict(error)) throw error;
@@ -199,6 +209,7 @@ export class EventStore {
     const positions = new Map<string, GlobalPosition>();
     if (toInsert.length > 0) {
       const { projections, activity } = foldProjections(heads, toInsert);
+      if (failpoints.on) await failpoints.reach('append.before-write', () => ({ events: toInsert.map((e) => e.id) }));
       const [written] = (await query(
         'SELECT opledger_append_events($1::json, $2::json, $3::json, $4, $5::json)::text AS appended',
         [

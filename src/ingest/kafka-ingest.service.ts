@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { failpoints } from '../common/failpoints';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { checkClockSkew } from '../envelope/clock-skew';
 import type { OperationEvent } from '../envelope/operation-event';
@@ -20,6 +21,13 @@ class BatchAbandoned extends Error {
     super('consumer stopping or partition revoked: batch left uncommitted for redelivery');
   }
 }
+
+/** Where a chunk is, for a failpoint's report. */
+const chunkOf = (batch: IncomingBatch, chunk: IncomingRecord[]) => ({
+  partition: batch.partition,
+  firstOffset: chunk[0].offset,
+  lastOffset: chunk[chunk.length - 1].offset,
+});
 
 export interface IngestStatus {
   /** False when INGEST_ENABLED=false: this instance serves the REST API only. */
@@ -70,6 +78,7 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
   async onApplicationShutdown(): Promise<void> {
     this.running = false;
     await this.kafka.stop();
+    if (failpoints.on) await failpoints.reach('shutdown.consumer-stopped');
   }
 
   /** Updates the consumer-lag gauge; called when Prometheus scrapes. */
@@ -97,6 +106,7 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
       if (!batch.isActive()) return;
       const chunk = batch.records.slice(start, start + size);
       await this.processChunk(batch, chunk);
+      if (failpoints.on) await failpoints.reach('ingest.after-append', () => chunkOf(batch, chunk));
       await batch.commitThrough(chunk[chunk.length - 1].offset);
       await batch.heartbeat();
     }
@@ -130,6 +140,7 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
       records.push(record);
     }
 
+    if (failpoints.on) await failpoints.reach('ingest.before-append', () => chunkOf(batch, chunk));
     const outcomes = await this.withRetry(batch, () => this.appendOrIsolate(events));
     outcomes.forEach((outcome, index) => {
       if (outcome.status === 'rejected') {

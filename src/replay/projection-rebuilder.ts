@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { failpoints } from '../common/failpoints';
 import { MetricsService } from '../metrics/metrics.service';
 import { PROJECTION_DEFINITION_VERSION } from '../projection/operation-fold';
 import { catchUp } from './catch-up';
@@ -239,6 +240,7 @@ export class ProjectionRebuilder {
       job = await this.dataSource.transaction(async (manager) => {
         await upsertProjectionRows(manager, context.table, context.layout, rows);
         await addLogActivity(manager, context.table, log);
+        if (failpoints.on) await failpoints.reach('rebuild.bulk.before-commit', () => ({ job: job.id }));
         return this.jobs.recordBulkProgress(manager, job.id, {
           checkpointOperationId: rows[rows.length - 1].id,
           events,
@@ -294,6 +296,7 @@ export class ProjectionRebuilder {
       // One transaction with its checkpoint: the rollups it adds to are not idempotent.
       job = await this.dataSource.transaction(async (manager) => {
         await catchUp(manager, context.table, context.layout, from, head, context.pageSize);
+        if (failpoints.on) await failpoints.reach('rebuild.catch-up.before-commit', () => ({ job: job.id }));
         return this.jobs.recordPhase(job.id, 'catch-up', head, manager);
       });
       this.report(job, context.options);
@@ -328,6 +331,7 @@ export class ProjectionRebuilder {
           await replaceLiveTable(manager, context.table);
           await replaceLiveReadModels(manager, context.table);
           await this.definitions.recordBuilt(manager, job.definitionVersion);
+          if (failpoints.on) await failpoints.reach('rebuild.swap.before-commit', () => ({ job: job.id }));
           return this.jobs.finish(manager, job.id, 'succeeded', { caughtUpPosition: head });
         });
       } catch (error) {

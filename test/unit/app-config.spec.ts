@@ -35,6 +35,7 @@ const DEFAULTS: AppConfig = {
   rateLimitAppends: 0,
   rateLimitReads: 0,
   rateLimitWindowMs: 60_000,
+  failpoints: [],
 };
 
 function configErrorOf(env: Record<string, string | undefined>): ConfigError {
@@ -133,6 +134,7 @@ describe('loadConfig', () => {
       rateLimitAppends: 6000,
       rateLimitReads: 1200,
       rateLimitWindowMs: 10_000,
+      failpoints: [],
     } satisfies Record<keyof AppConfig, unknown>);
   });
 

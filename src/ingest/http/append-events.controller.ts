@@ -12,6 +12,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { RequireRole } from '../../auth/roles';
 import { IfMatchVersion, INTEGER_KINDS, integerStringSchema } from '../../common/integer-params';
+import { failpoints } from '../../common/failpoints';
 import { problem } from '../../common/problem';
 import { APP_CONFIG, type ResolvedConfig } from '../../config/app-config';
 import type { OperationEvent } from '../../envelope/operation-event';
@@ -292,6 +293,7 @@ export class AppendEventsController {
     }
 
     const outcomes = await this.appendAtomically(events, ifMatch !== null);
+    if (failpoints.on) await failpoints.reach('http.append.after-commit', () => ({ events: events.map((e) => e.id) }));
     const appended = outcomes.some((o) => o.status === 'appended');
     const versions = outcomes.map((o) => (o.status === 'rejected' ? 0 : o.version));
     const version = Math.max(...versions);
