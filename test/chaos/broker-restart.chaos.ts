@@ -8,9 +8,9 @@ import { createTestContext, uniqueName } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
 import { ServiceProcess } from '../support/service-process';
+import { armed, FailpointHits } from './support/failpoint-hits';
 import {
   checkLedger,
-  countStoredEvents,
   distinctEventCount,
   expectLedgerIntact,
   ledgerColumns,
@@ -21,6 +21,14 @@ import { toSeconds, writeResult } from './support/results';
 import { seededRandom, type SentLedger, SteadyProducer } from './support/workload';
 
 const { operations } = CHAOS_SIZE.brokerRestart;
+
+/**
+ * The outage is aimed: after some chunks, one chunk is held after its append committed and
+ * before its offset commit (a failpoint stall); the broker is stopped meanwhile, so the commit is
+ * attempted against a stopped broker and the chunk must be delivered again, harmlessly.
+ */
+const CHUNKS_BEFORE_OUTAGE = 20;
+const STALL_MS = 20_000;
 
 describe('scenario 4: Kafka broker restart mid-ingest', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'opledger-chaos-broker-'));
@@ -45,7 +53,12 @@ describe('scenario 4: Kafka broker restart mid-ingest', () => {
     const port = await findFreePort();
     broker = await startLocalKafka({ dataDir, port });
     const context = await createTestContext();
-    service = await ServiceProcess.start(context, { KAFKA_BROKERS: broker.brokers, INGEST_BATCH_MAX_EVENTS: '50' });
+    service = await ServiceProcess.start(context, {
+      KAFKA_BROKERS: broker.brokers,
+      INGEST_BATCH_MAX_EVENTS: '50',
+      ...armed(`ingest.after-append=${CHUNKS_BEFORE_OUTAGE}*off->1*stall(${STALL_MS})`),
+    });
+    const hits = new FailpointHits(service);
     const kafka = new Kafka({ clientId: uniqueName('chaos'), brokers: [broker.brokers], logLevel: logLevel.NOTHING });
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
@@ -63,10 +76,12 @@ describe('scenario 4: Kafka broker restart mid-ingest', () => {
     }).start();
     steady = load;
 
-    await waitFor('half of the operations sent', () => ledger.size >= operations / 2, { timeoutMs: 120_000 });
-    await waitFor('some events stored', async () => (await countStoredEvents(context.databaseUrl)) > 0);
+    const hit = await hits.next('ingest.after-append', 0, 120_000);
+    const sentBeforeOutage = ledger.size;
     const stoppedAt = Date.now();
     await broker.stop();
+    // The held chunk's offset commit comes after this: it must find the broker gone.
+    const stallLeftMs = hit.at + STALL_MS - Date.now();
     await waitFor('readiness to report the consumer down', async () => (await service!.ready()).status === 503, {
       timeoutMs: 120_000,
     });
@@ -76,6 +91,8 @@ describe('scenario 4: Kafka broker restart mid-ingest', () => {
     await waitFor('the producer to hit the outage', () => load.sendRetries > sendRetriesBefore, {
       timeoutMs: 60_000,
     });
+    // Restart only once the held chunk has tried to commit its offset.
+    await waitFor('the held chunk to go on', () => Date.now() > hit.at + STALL_MS, { timeoutMs: STALL_MS + 5_000 });
 
     broker = await startLocalKafka({ dataDir, port });
     const brokerBackAt = Date.now();
@@ -97,6 +114,10 @@ describe('scenario 4: Kafka broker restart mid-ingest', () => {
       figures: {
         ...ledgerFigures(figures),
         outageSeconds: toSeconds(brokerBackAt - stoppedAt),
+        chunksBeforeOutage: CHUNKS_BEFORE_OUTAGE,
+        'hit ingest.after-append': hits.byName()['ingest.after-append'] ?? 0,
+        stallLeftWhenBrokerDownSeconds: toSeconds(stallLeftMs),
+        operationsSentBeforeOutage: sentBeforeOutage,
         notReadyAfterSeconds: toSeconds(notReadyAfterMs),
         readyAgainAfterSeconds: toSeconds(readyAgainAfterMs),
         producerSendRetries: load.sendRetries,
@@ -105,6 +126,8 @@ describe('scenario 4: Kafka broker restart mid-ingest', () => {
     });
 
     expect(load.failures).toEqual([]);
+    // The fault landed: the broker was down before the held chunk went on to commit its offset.
+    expect(stallLeftMs).toBeGreaterThan(0);
     expectLedgerIntact(figures);
     if (timeout) throw timeout;
   });

@@ -10,9 +10,9 @@ import { faultPostgres } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
 import { ServiceProcess } from '../support/service-process';
+import { armed, FailpointHits } from './support/failpoint-hits';
 import {
   checkLedger,
-  countStoredEvents,
   distinctEventCount,
   expectLedgerIntact,
   ledgerColumns,
@@ -30,6 +30,14 @@ import {
 } from './support/workload';
 
 const { operations } = CHAOS_SIZE.postgresRestart;
+
+/**
+ * The outage is aimed: after some appends, one append is held between reading its heads and
+ * writing (a failpoint stall), Postgres is stopped meanwhile, and the append's write meets the
+ * stopped server. The stall outlasts a fast shutdown of Postgres by far.
+ */
+const APPENDS_BEFORE_OUTAGE = 30;
+const STALL_MS = 8_000;
 
 describe('scenario 3: Postgres restart mid-ingest', () => {
   let producer: Producer | undefined;
@@ -64,7 +72,9 @@ describe('scenario 3: Postgres restart mid-ingest', () => {
     service = await ServiceProcess.start(context, {
       INGEST_RETRY_MAX_BACKOFF_MS: '500',
       INGEST_BATCH_MAX_EVENTS: '50',
+      ...armed(`append.before-write=${APPENDS_BEFORE_OUTAGE}*off->1*stall(${STALL_MS})`),
     });
+    const hits = new FailpointHits(service);
     producer = await connectProducer();
 
     const ledger: SentLedger = new Map();
@@ -83,11 +93,13 @@ describe('scenario 3: Postgres restart mid-ingest', () => {
     const writer = runHttpWriter(service.url, 'pg-http', ledger, seededRandom(seed + 1), http, control);
     const kafkaOperations = () => [...ledger.keys()].filter((id) => id.startsWith('pg-kafka')).length;
 
-    await waitFor('a third of the operations sent', () => kafkaOperations() >= operations / 3, { timeoutMs: 120_000 });
-    await waitFor('some events stored', async () => (await countStoredEvents(context.databaseUrl)) > 0);
+    const hit = await hits.next('append.before-write', 0, 120_000);
     const stoppedAt = Date.now();
     await stopPostgresServer(command.clusterDir);
     postgresStopped = true;
+    // The held append's write comes after this: it must find Postgres gone.
+    const stallLeftMs = hit.at + STALL_MS - Date.now();
+    const stalledEvents = (hit.detail as { events: string[] }).events;
     let lastReadiness = '';
     const down = await waitFor('readiness to report the database down', async () => {
       const ready = await service!.ready();
@@ -100,9 +112,13 @@ describe('scenario 3: Postgres restart mid-ingest', () => {
     if (down) throw down;
     const notReadyAfterMs = Date.now() - stoppedAt;
     const sentBeforeOutage = kafkaOperations();
-    await waitFor('two thirds of the operations sent', () => kafkaOperations() >= (2 * operations) / 3, {
-      timeoutMs: 120_000,
-    });
+    await waitFor(
+      'a third of the operations sent during the outage',
+      () => kafkaOperations() >= sentBeforeOutage + operations / 3,
+      {
+        timeoutMs: 120_000,
+      },
+    );
     const operationsSentDuringOutage = kafkaOperations() - sentBeforeOutage;
 
     spawnPostgresServer(command);
@@ -131,6 +147,12 @@ describe('scenario 3: Postgres restart mid-ingest', () => {
       figures: {
         ...ledgerFigures(figures),
         outageSeconds: toSeconds(postgresBackAt - stoppedAt),
+        appendsBeforeOutage: APPENDS_BEFORE_OUTAGE,
+        'hit append.before-write': hits.byName()['append.before-write'] ?? 0,
+        heldAppend: stalledEvents[0]?.startsWith('pg-http') ? 'HTTP' : 'Kafka',
+        heldAppendEvents: stalledEvents.length,
+        stallLeftWhenPostgresDownSeconds: toSeconds(stallLeftMs),
+        operationsSentBeforeOutage: sentBeforeOutage,
         notReadyAfterSeconds: toSeconds(notReadyAfterMs),
         readyAgainAfterSeconds: toSeconds(readyAgainAfterMs),
         operationsSentDuringOutage,
@@ -141,6 +163,9 @@ describe('scenario 3: Postgres restart mid-ingest', () => {
 
     expect(http.failures).toEqual([]);
     expect(load.failures).toEqual([]);
+    // The fault landed: Postgres was down before the held append went on to write.
+    expect(stalledEvents.length).toBeGreaterThan(0);
+    expect(stallLeftMs).toBeGreaterThan(0);
     expectLedgerIntact(figures);
     if (timeout) throw timeout;
     expect(operationsSentDuringOutage).toBeGreaterThan(0);

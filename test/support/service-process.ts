@@ -33,6 +33,7 @@ function serviceEntry(): string {
 export class ServiceProcess {
   private child: ChildProcess | null = null;
   private output: string[] = [];
+  private readonly lineListeners = new Set<(line: string) => void>();
   private exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | null = null;
 
   private constructor(
@@ -67,9 +68,14 @@ export class ServiceProcess {
     return this.child?.pid ?? -1;
   }
 
-  async launch(): Promise<void> {
+  /**
+   * Starts the process (again) and waits until it is ready. `env` adds to the environment of this
+   * launch only (failpoints armed for one incarnation); with `untilReady: false` it returns at once,
+   * for a process that may end by itself before it is ready.
+   */
+  async launch(env: Record<string, string> = {}, { untilReady = true } = {}): Promise<void> {
     const child = spawn(process.execPath, [this.entry], {
-      env: { PATH: process.env.PATH ?? '', ...this.env },
+      env: { PATH: process.env.PATH ?? '', ...this.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -79,7 +85,16 @@ export class ServiceProcess {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+    for (const stream of [child.stdout, child.stderr]) {
+      let partial = '';
+      stream?.on('data', (chunk: Buffer) => {
+        const lines = (partial + chunk.toString('utf8')).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) for (const listener of this.lineListeners) listener(line);
+      });
+    }
     this.exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    if (!untilReady) return;
     await waitFor(
       `service on port ${this.port} to be ready`,
       async () => {
@@ -120,6 +135,34 @@ export class ServiceProcess {
     } finally {
       clearTimeout(timer);
       this.child = null;
+    }
+  }
+
+  /** Every complete line the process writes to stdout or stderr, from now on; returns the unsubscribe. */
+  onLine(listener: (line: string) => void): () => void {
+    this.lineListeners.add(listener);
+    return () => this.lineListeners.delete(listener);
+  }
+
+  /** Whether the last launched process is still running. */
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Waits for the process to end by itself (a failpoint's crash); resolves with how it ended. */
+  async waitForExit(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (!this.exit) throw new Error('not launched');
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`service did not exit within ${timeoutMs} ms:\n${this.logs()}`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.exit, deadline]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -7,7 +7,8 @@ export type ChaosSizeName = 'full' | 'ci';
 
 export interface ChaosSize {
   races: { operations: number; producers: number; duplicateRatio: number };
-  crashes: { kills: number; operationsPerRound: number; httpWriters: number };
+  /** `kills`: the random-timing ones, besides one at each failpoint; `rebuildPageSize`: rows per rebuild batch. */
+  crashes: { kills: number; operationsPerRound: number; httpWriters: number; rebuildPageSize: number };
   postgresRestart: { operations: number };
   brokerRestart: { operations: number };
   poison: { validOperations: number; invalidRecords: number };
@@ -18,7 +19,7 @@ export interface ChaosSize {
 const SIZES: Record<ChaosSizeName, ChaosSize> = {
   full: {
     races: { operations: 5_000, producers: 16, duplicateRatio: 0.1 },
-    crashes: { kills: 5, operationsPerRound: 60, httpWriters: 4 },
+    crashes: { kills: 5, operationsPerRound: 60, httpWriters: 4, rebuildPageSize: 50 },
     postgresRestart: { operations: 1_000 },
     brokerRestart: { operations: 1_000 },
     poison: { validOperations: 300, invalidRecords: 2_000 },
@@ -27,7 +28,7 @@ const SIZES: Record<ChaosSizeName, ChaosSize> = {
   },
   ci: {
     races: { operations: 400, producers: 16, duplicateRatio: 0.1 },
-    crashes: { kills: 2, operationsPerRound: 30, httpWriters: 2 },
+    crashes: { kills: 1, operationsPerRound: 30, httpWriters: 2, rebuildPageSize: 20 },
     postgresRestart: { operations: 200 },
     brokerRestart: { operations: 200 },
     poison: { validOperations: 40, invalidRecords: 300 },

@@ -1,5 +1,6 @@
 import type { Producer } from 'kafkajs';
 import type { ReferenceEvent } from '../../support/reference-fold';
+import { RequestGate } from './request-gate';
 
 /** A structured-mode CloudEvent as producers send it. */
 export interface ChaosEvent {
@@ -212,18 +213,21 @@ export async function appendOverHttp(
     deadlineMs = 120_000,
     headers = {} as Record<string, string>,
     abandoned = () => false,
-  }: { deadlineMs?: number; headers?: Record<string, string>; abandoned?: () => boolean } = {},
+    gate = new RequestGate(),
+  }: { deadlineMs?: number; headers?: Record<string, string>; abandoned?: () => boolean; gate?: RequestGate } = {},
 ): Promise<boolean> {
   const deadline = Date.now() + deadlineMs;
   for (let attempt = 0; ; attempt += 1) {
     stats.requests += 1;
     let response: Response;
     try {
-      response = await fetch(`${baseUrl}/v1/operations/${event.subject}/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/cloudevents+json', ...headers },
-        body: JSON.stringify(event),
-      });
+      response = await gate.through(() =>
+        fetch(`${baseUrl}/v1/operations/${event.subject}/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/cloudevents+json', ...headers },
+          body: JSON.stringify(event),
+        }),
+      );
     } catch (error) {
       if (Date.now() > deadline || abandoned()) {
         stats.failures.push(`${event.id}: unreachable until the deadline (${String(error)})`);
@@ -349,6 +353,8 @@ export class SteadyProducer {
 export interface WriterControl {
   stopping: boolean;
   abandoned: boolean;
+  /** Holds the writers' requests back while closed. */
+  gate?: RequestGate;
 }
 
 /**
@@ -367,7 +373,7 @@ export async function runHttpWriter(
     const history = shuffle(random, generateOperations(prefix, 1, random, ledger));
     for (const { event } of history) {
       if (control.abandoned) return;
-      await appendOverHttp(baseUrl, event, stats, { abandoned: () => control.abandoned });
+      await appendOverHttp(baseUrl, event, stats, { abandoned: () => control.abandoned, gate: control.gate });
     }
   }
 }
