@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { checkClockSkew } from '../../src/envelope/clock-skew';
 import { canonicalJson, eventDigest } from '../../src/envelope/event-digest';
 import { canonicalTime } from '../../src/envelope/event-time';
+import { rateLimitClass } from '../../src/auth/rate-limits';
 
 const NOW = Date.parse('2026-11-25T16:00:00.000Z');
 const at = (offsetMs: number) => canonicalTime(new Date(NOW + offsetMs).toISOString())!;
@@ -43,6 +44,21 @@ describe('eventDigest', () => {
     data: { stage: 's', nested: { b: [1, { y: 2, x: null }], a: 'é' } } as Record<string, unknown>,
   };
 
+  it('is pinned: stored digests stay valid only while the canonical form and the hash never change', () => {
+    expect(canonicalJson({ b: [1, { d: null, c: 'x' }], a: 1.5, u: undefined })).toBe(
+      '{"a":1.5,"b":[1,{"c":"x","d":null}]}',
+    );
+    expect(
+      eventDigest({
+        type: 'stage.started',
+        source: 'svc/a',
+        operationId: 'op-1',
+        time: '2026-01-01T00:00:00.000000Z',
+        data: { stage: 's', n: [1, { b: null, a: 'é' }] },
+      }),
+    ).toBe('fWJnSYbYK7Sb99/+OCSwdPvQvL1MT6+efRghamP4wu8=');
+  });
+
   it('is the same for the same content whatever the order of the keys of data', () => {
     const reordered = { ...base, data: { nested: { a: 'é', b: [1, { x: null, y: 2 }] }, stage: 's' } };
     expect(eventDigest(reordered)).toBe(eventDigest(base));
@@ -71,5 +87,23 @@ describe('eventDigest', () => {
         expect(eventDigest({ ...base, data })).toBe(eventDigest({ ...base, data: shuffled }));
       }),
     );
+  });
+});
+
+describe('rateLimitClass', () => {
+  it.each([
+    ['POST', '/v1/operations/:id/events', 'appends'],
+    ['GET', '/v1/operations/:id/events', 'reads'],
+    ['GET', '/v1/operations/:id', 'reads'],
+    ['GET', '/v1/events/watch', 'reads'],
+    ['POST', '/v1/dead-letters/republish', 'reads'],
+    ['GET', '/health/live', null],
+    ['GET', '/health/ready', null],
+    ['GET', '/metrics', null],
+    ['GET', '/docs-json', null],
+    ['GET', '/console/*', null],
+    ['GET', undefined, null],
+  ])('%s %s counts against %s', (method, route, expected) => {
+    expect(rateLimitClass(method, route)).toBe(expected);
   });
 });
