@@ -124,11 +124,11 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
         continue;
       }
       const { event } = parsed;
-      const tooEarly = checkClockSkew(event, now, this.config.maxClockSkewMs);
-      if (tooEarly) {
-        this.metrics.rejectedEvents.inc({ reason: tooEarly.reason, channel: 'kafka' });
+      const ahead = checkClockSkew(event, now, this.config.maxClockSkewMs);
+      if (ahead) {
+        this.metrics.rejectedEvents.inc({ reason: ahead.reason, channel: 'kafka' });
         letters.push({
-          rejection: tooEarly,
+          rejection: ahead,
           channel: 'kafka',
           record,
           eventId: event.id,

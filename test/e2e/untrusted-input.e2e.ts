@@ -129,6 +129,16 @@ describe('input opledger does not trust: reused ids and clocks in the future', (
       storedOperationId: id,
       detail: expect.stringContaining(`"${first.id}" is already stored as version 2`),
     });
+    expect(Object.keys(refused.body).sort()).toEqual([
+      'detail',
+      'field',
+      'instance',
+      'status',
+      'storedOperationId',
+      'storedVersion',
+      'title',
+      'type',
+    ]);
 
     // The same event in another textual form (offset time, keys reordered) is the same event.
     const sameInstant = new Date(Date.parse(first.time) + 2 * 3600_000).toISOString().replace('Z', '+02:00');
@@ -174,6 +184,8 @@ describe('input opledger does not trust: reused ids and clocks in the future', (
     const farHttp = cloudEvent(id, 'operation.failed', { error: 'x' }, { time: at(60 * MINUTE) });
     const refused = await post(id, farHttp).expect(400);
     expect(refused.body).toMatchObject({ type: expect.stringMatching(/\/time-in-future$/), field: 'time' });
+    // Only the members the OpenAPI Problem schema declares.
+    expect(Object.keys(refused.body).sort()).toEqual(['detail', 'field', 'instance', 'status', 'title', 'type']);
     const inBatch = await post(id, [cloudEvent(id, 'x.noted', undefined, { time: at(0) }), farHttp], BATCH).expect(400);
     expect(inBatch.body).toMatchObject({ type: expect.stringMatching(/\/time-in-future$/), field: '[1].time' });
     const nearHttp = cloudEvent(id, 'stage.completed', { stage: 'ocr' }, { time: at(MINUTE) });

@@ -277,10 +277,10 @@ export class AppendEventsController {
     const operationId = checkOperationId(id);
     const events = parseHttpEvents(operationId, body, contentType, { maxDataBytes: this.config.maxEventDataBytes });
     // parseHttpEvents took a JSON array only as a batch.
-    const tooEarly = eventTimeProblem(events, Array.isArray(body), Date.now(), this.config.maxClockSkewMs);
-    if (tooEarly) {
+    const ahead = eventTimeProblem(events, Array.isArray(body), Date.now(), this.config.maxClockSkewMs);
+    if (ahead) {
       this.metrics.rejectedEvents.inc({ reason: 'time_in_future', channel: 'http' });
-      throw tooEarly;
+      throw ahead;
     }
     if (ifMatch !== null) {
       const first = events[0];

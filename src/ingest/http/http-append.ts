@@ -27,10 +27,7 @@ export function eventTimeProblem(
         'time-in-future',
         'Event time in the future',
         batch ? `event ${index}: ${rejection.detail}` : rejection.detail,
-        {
-          field: batch ? `[${index}].time` : 'time',
-          reason: rejection.reason,
-        },
+        { field: batch ? `[${index}].time` : 'time' },
       );
     }
   }
