@@ -75,10 +75,26 @@ describe('the opledger CLI against a running service', () => {
   });
 
   it('emit appends over HTTP, says so, and reports an idempotent resend as already stored', async () => {
-    const first = await emit('cli-1', 'operation.created', '--data', '{"customer":"acme"}', '--event-id', 'cli-1-e1');
+    // An idempotent resend repeats the content, time included (the default time is "now", so it is given).
+    const time = new Date().toISOString();
+    const created = ['--data', '{"customer":"acme"}', '--event-id', 'cli-1-e1', '--time', time];
+    const first = await emit('cli-1', 'operation.created', ...created);
     expect(first.stdout).toBe('appended operation.created to cli-1 as version 1 (event cli-1-e1, position 1)\n');
-    const again = await emit('cli-1', 'operation.created', '--event-id', 'cli-1-e1', '--data', '{"customer":"acme"}');
+    const again = await emit(
+      'cli-1',
+      'operation.created',
+      '--time',
+      time,
+      '--event-id',
+      'cli-1-e1',
+      '--data',
+      '{"customer":"acme"}',
+    );
     expect(again.stdout).toBe('event cli-1-e1 was already stored (version 1): nothing changed\n');
+    // The same id with other content is refused, and nothing changes.
+    const reused = await cli(['emit', 'cli-1', 'operation.created', '--event-id', 'cli-1-e1', '--key', WRITER]);
+    expect(reused.code).toBe(1);
+    expect(reused.stderr).toMatch(/^opledger: 409 Event id conflict: .*version 1 of operation cli-1/);
     const json = JSON.parse((await emit('cli-1', 'stage.started', '--stage', 'ingest', '--json')).stdout);
     expect(json).toMatchObject({ event: { type: 'stage.started', data: { stage: 'ingest' } }, stored: { version: 2 } });
   });
