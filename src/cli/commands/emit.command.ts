@@ -28,7 +28,10 @@ export function registerEmitCommand(program: Command): void {
       .option('--stage <name>', 'the stage (stage.* events)')
       .option('--data <json>', 'the event data, a JSON object (merged with --stage)')
       .option('--source <source>', 'the producing service', 'cli/opledger')
-      .option('--event-id <id>', 'the event id; default a fresh UUID. A resend is idempotent only with the same content, --time included')
+      .option(
+        '--event-id <id>',
+        'the event id; default a fresh UUID. A resend is idempotent only with the same content, --time included',
+      )
       .addOption(
         new Option('--expected-version <n>', 'store only if the operation is at this version').argParser(
           integerArgument('--expected-version', 0),
