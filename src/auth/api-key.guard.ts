@@ -4,7 +4,8 @@ import { APP_CONFIG, type ResolvedConfig } from '../config/app-config';
 import { problem } from '../common/problem';
 import { ApiKeyRegistry } from './api-key-registry';
 import { type AuthenticatedRequest, presentedKey } from './caller';
-import { PUBLIC_ROUTE, PUBLIC_WHEN, REQUIRED_ROLE, type Role, roleAllows } from './roles';
+import { type Role, roleAllows } from './roles';
+import { PUBLIC_ROUTE, PUBLIC_WHEN, REQUIRED_ROLE } from './route-access';
 
 /**
  * `Authorization: Bearer <key>` with roles. With no keys configured the service

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Logger, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../auth/roles';
+import { Public } from '../auth/route-access';
 import { problem } from '../common/problem';
 import { type ConsoleAsset, type ConsoleBuild, consoleBuildDirs, loadConsoleBuild } from './console-assets';
 

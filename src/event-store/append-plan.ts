@@ -1,5 +1,5 @@
 import type { OperationEvent } from '../envelope/operation-event';
-import type { AppendOutcome } from './event-store.service';
+import type { AppendOutcome } from './append-outcome';
 
 export type RejectedOutcome = Extract<AppendOutcome, { status: 'rejected' }>;
 

@@ -4,25 +4,14 @@ import { DataSource } from 'typeorm';
 import { failpoints } from '../common/failpoints';
 import type { OperationEvent, StoredEvent } from '../envelope/operation-event';
 import { eventDigest } from '../envelope/event-digest';
-import type { Rejection } from '../envelope/parse-cloud-event';
 import { applyEvent, emptyProjection, Projection } from '../projection/operation-fold';
 import { StageActivityRollup, stageEventActivity, stageStateOf } from '../projection/stage-activity';
+import type { AppendOutcome } from './append-outcome';
 import { planAppend, withPositions } from './append-plan';
 import { GlobalPosition, toGlobalPosition } from './global-position';
 import { isWriteConflict } from './transient-errors';
 
-export type AppendOutcome =
-  | { status: 'appended'; eventId: string; operationId: string; version: number; position: GlobalPosition }
-  | { status: 'duplicate'; eventId: string; operationId: string; version: number; position: GlobalPosition }
-  | {
-      status: 'rejected';
-      eventId: string;
-      operationId: string;
-      rejection: Rejection;
-      headVersion: number;
-      /** For `id_conflict`: the event that holds the id (stored, or earlier in the same append). */
-      conflictsWith?: { operationId: string; version: number };
-    };
+export type { AppendOutcome } from './append-outcome';
 
 // Held from the first event insert to commit (inside opledger_append_events): positions then become
 // visible in the order they were assigned, which is what makes the global feed gap-safe.

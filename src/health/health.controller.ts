@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Res, ServiceUnavailableException } from '@ne
 import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../auth/roles';
+import { Public } from '../auth/route-access';
 import { LivenessDto, ReadinessDto } from '../openapi/schemas/health.schema';
 import { ReadinessIndicators } from './health-indicators';
 

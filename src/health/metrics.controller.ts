@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Logger } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { PublicWhen, RequireRole } from '../auth/roles';
+import { PublicWhen, RequireRole } from '../auth/route-access';
 import { KafkaIngestService } from '../ingest/kafka-ingest.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { API_KEY_SCHEME } from '../openapi/api-key-scheme';

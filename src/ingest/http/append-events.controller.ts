@@ -10,7 +10,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { RequireRole } from '../../auth/roles';
+import { RequireRole } from '../../auth/route-access';
 import { IfMatchVersion, INTEGER_KINDS, integerStringSchema } from '../../common/integer-params';
 import { failpoints } from '../../common/failpoints';
 import { problem } from '../../common/problem';

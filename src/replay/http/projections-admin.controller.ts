@@ -8,7 +8,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { RequireRole } from '../../auth/roles';
+import { RequireRole } from '../../auth/route-access';
 import { INTEGER_KINDS, integerSchema } from '../../common/integer-params';
 import { problem, Problems } from '../../common/problem';
 import { API_KEY_SCHEME } from '../../openapi/api-key-scheme';
