@@ -27,6 +27,7 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   scaling: scalingScenario,
   'http-append': httpAppendScenario,
   reads: (context) => import('./scenarios/reads').then((m) => m.readsScenario(context)),
+  console: (context) => import('./scenarios/console').then((m) => m.consoleScenario(context)),
 };
 
 async function main(): Promise<void> {

@@ -1,4 +1,4 @@
-export const SCENARIOS = ['ingest', 'latency', 'api', 'rebuild', 'scaling', 'http-append', 'reads'] as const;
+export const SCENARIOS = ['ingest', 'latency', 'api', 'rebuild', 'scaling', 'http-append', 'reads', 'console'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {

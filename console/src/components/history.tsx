@@ -7,6 +7,7 @@ import { CSV_COLUMNS, csvLine, ndjsonLine } from '../model/history-export';
 import { lateFlags } from '../model/late-events';
 import { shortTime } from '../model/time';
 import { updateQuery } from '../router';
+import { markOnce } from '../timing';
 import { ErrorBox, Loading } from './feedback';
 import { JsonBlock } from './json-block';
 
@@ -36,6 +37,7 @@ async function loadPage(id: string, from: number, signal: AbortSignal) {
     getJson<EventsPage>(withQuery(`${path}/events`, { fromVersion: from, limit: HISTORY_PAGE }), signal),
     from > 1 ? getJson<OperationState>(withQuery(path, { atVersion: from - 1 }), signal) : Promise.resolve(null),
   ]);
+  markOnce('history-data');
   return { page, late: lateFlags(page.events, before?.updatedAt ?? null) };
 }
 
@@ -83,6 +85,9 @@ export function History({ id, latestVersion, from, atVersion }: HistoryProps) {
   const [exporting, setExporting] = useState<string | null>(null);
   const [jump, setJump] = useState('');
   useEffect(() => setOpen(new Set()), [id]);
+  useEffect(() => {
+    if (loaded.data) markOnce('history-rendered');
+  }, [loaded.data]);
 
   const go = (version: number | null) => updateQuery({ from: version }, false);
   const data = loaded.data;

@@ -12,6 +12,7 @@ import { useLoad, useNow, useTitle } from '../hooks';
 import { formatDuration, parseDuration, shortTime, toMs } from '../model/time';
 import { href, Link, updateQuery } from '../router';
 import { useSession } from '../session';
+import { markOnce } from '../timing';
 
 const THRESHOLDS = ['', '10ms', '100ms', '1s', '10s', '1m'];
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
@@ -124,6 +125,7 @@ export function OperationDetail({ id, query }: { id: string; query: URLSearchPar
           );
           return;
         }
+        markOnce('state-data');
         setCurrentError(null);
         setCurrent(state);
         refresh();
@@ -143,17 +145,19 @@ export function OperationDetail({ id, query }: { id: string; query: URLSearchPar
     [id, version],
   );
   const timeline = useLoad(
-    (signal) => getJson<OperationTimeline>(withQuery(`${path}/timeline`, { atVersion: version ?? undefined }), signal),
+    (signal) =>
+      getJson<OperationTimeline>(withQuery(`${path}/timeline`, { atVersion: version ?? undefined }), signal).then(
+        (data) => {
+          markOnce('timeline-data');
+          return data;
+        },
+      ),
     [id, version, version === null ? changes : 0],
   );
   const running = version === null && current !== null && !FINISHED.has(current.status);
   const now = useNow(running, 250);
-  const [firstPaint, setFirstPaint] = useState(false);
   useEffect(() => {
-    if (!firstPaint && current && timeline.data) {
-      setFirstPaint(true);
-      performance.mark('console:detail-rendered');
-    }
+    if (current && timeline.data) markOnce('detail-rendered');
   }, [current, timeline.data]);
 
   if (currentError && !current) return <ErrorBox error={currentError} />;

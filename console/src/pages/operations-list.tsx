@@ -8,6 +8,7 @@ import { useLoad, useNow, useTitle } from '../hooks';
 import { filtersOf, type ListFilters, OPERATION_STATUSES, queryOf, STAGE_STATUSES } from '../model/list-filters';
 import { ago, formatDuration, shortTime, toMs } from '../model/time';
 import { href, Link, navigate } from '../router';
+import { markOnce } from '../timing';
 
 const PAGE_SIZE = 50;
 
@@ -154,7 +155,11 @@ export function OperationsList({ query }: { query: URLSearchParams }) {
   const apiQuery = queryOf(filters);
   const key = JSON.stringify(apiQuery);
   const page = useLoad(
-    (signal) => getJson<OperationList>(withQuery('/v1/operations', { ...apiQuery, limit: PAGE_SIZE }), signal),
+    (signal) =>
+      getJson<OperationList>(withQuery('/v1/operations', { ...apiQuery, limit: PAGE_SIZE }), signal).then((data) => {
+        markOnce('list-data');
+        return data;
+      }),
     [key],
   );
   const [rows, setRows] = useState<OperationState[] | null>(null);
@@ -167,11 +172,11 @@ export function OperationsList({ query }: { query: URLSearchParams }) {
   useEffect(() => {
     setRows(page.data?.items ?? null);
     setElsewhere(new Set());
-    if (page.data) {
-      visible.current = new Set(page.data.items.map((op) => op.id));
-      performance.mark('console:list-rendered');
-    }
+    if (page.data) visible.current = new Set(page.data.items.map((op) => op.id));
   }, [page.data]);
+  useEffect(() => {
+    if (rows) markOnce('list-rendered');
+  }, [rows]);
 
   // Live: refetch visible rows that changed (coalesced), count the others.
   useEffect(() => {
