@@ -18,6 +18,7 @@ import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { SEED_SCHEMA } from '../contenders/seed-design';
 import { startHelperServer, type HelperServer } from '../support/helper-server';
+import { postgresServerCpuMs, postmasterPidOf, processCpuMs } from '../support/process-cpu';
 import { printTable, round } from '../support/report';
 import { migrate } from '../support/schema';
 import { startService, type ServiceProcess } from '../support/service-process';
@@ -38,6 +39,7 @@ interface Target {
   name: ContenderName;
   label: string;
   baseUrl: string;
+  pid: number;
   peakRssMiB(): number;
 }
 
@@ -55,6 +57,12 @@ interface LoadResult {
   non2xx: number;
   errors: number;
   peakRssMiB: number | null;
+  /** CPU per request answered 2xx during the timed run: the server process, its Postgres server, the load generator. */
+  serverCpuUsPerRequest: number;
+  postgresCpuUsPerRequest: number;
+  loadGeneratorCpuUsPerRequest: number;
+  /** Events per CPU second of server + Postgres: what the rate would be if they had one core to themselves. */
+  eventsPerCpuSecond: number;
 }
 
 /** Fresh events for random operations; each call is a new request body (ids never repeat within a run). */
@@ -89,6 +97,7 @@ function requestFactory(prefix: string, batchSize: number) {
 
 async function load(
   target: Target,
+  postmasterPid: number,
   prefix: string,
   batchSize: number,
   connections: number,
@@ -106,8 +115,19 @@ async function load(
     });
   // Warm-up: JIT, connection pools and prepared statements are not in the figures.
   const warmUp = await run(WARM_UP_S, 'warm');
+  const cpu = () => ({
+    server: processCpuMs(target.pid) ?? NaN,
+    postgres: postgresServerCpuMs(postmasterPid),
+    generator: process.cpuUsage(),
+  });
+  const before = cpu();
   const result = await run(durationS, 'run');
+  const after = cpu();
   const requestsPerSecond = result['2xx'] / result.duration;
+  const perRequestUs = (ms: number) => round((ms * 1000) / Math.max(1, result['2xx']), 0);
+  const generatorMs =
+    (after.generator.user + after.generator.system - before.generator.user - before.generator.system) / 1000;
+  const serverAndPostgresMs = after.server - before.server + (after.postgres - before.postgres);
   return {
     storedEvents: (warmUp['2xx'] + result['2xx']) * batchSize,
     // autocannon stops at the deadline without waiting for the requests on the wire: those may be stored.
@@ -126,6 +146,10 @@ async function load(
       non2xx: result.non2xx + warmUp.non2xx,
       errors: result.errors + warmUp.errors,
       peakRssMiB: null,
+      serverCpuUsPerRequest: perRequestUs(after.server - before.server),
+      postgresCpuUsPerRequest: perRequestUs(after.postgres - before.postgres),
+      loadGeneratorCpuUsPerRequest: perRequestUs(generatorMs),
+      eventsPerCpuSecond: round((result['2xx'] * batchSize) / Math.max(0.001, serverAndPostgresMs / 1000), 0),
     },
   };
 }
@@ -170,7 +194,13 @@ export async function httpAppendScenario({ options, infrastructure, runId }: Sce
       groupId: `bench-http-${runId}`,
     });
     started.push(service);
-    targets.push({ name: 'ours', label: 'ours (service)', baseUrl: service.baseUrl, peakRssMiB: service.peakRssMiB });
+    targets.push({
+      name: 'ours',
+      label: 'ours (service)',
+      baseUrl: service.baseUrl,
+      pid: service.pid,
+      peakRssMiB: service.peakRssMiB,
+    });
     if (!options.skipBaseline) {
       const seedDb = await infrastructure.createDatabase(`bench_http_seed_${runId}`);
       await execute(seedDb, SEED_SCHEMA);
@@ -180,6 +210,7 @@ export async function httpAppendScenario({ options, infrastructure, runId }: Sce
         name: 'baseline',
         label: 'baseline (seed design)',
         baseUrl: seed.baseUrl,
+        pid: seed.pid,
         peakRssMiB: seed.peakRssMiB,
       });
     }
@@ -189,9 +220,12 @@ export async function httpAppendScenario({ options, infrastructure, runId }: Sce
       name: 'ceiling',
       label: 'ceiling (one INSERT)',
       baseUrl: ceiling.baseUrl,
+      pid: ceiling.pid,
       peakRssMiB: ceiling.peakRssMiB,
     });
 
+    // One Postgres server holds the three databases: its CPU during a run is the running contender's.
+    const postmasterPid = await postmasterPidOf(oursDb);
     const results: LoadResult[] = [];
     const stored = new Map<ContenderName, number>();
     const unanswered = new Map<ContenderName, number>();
@@ -201,6 +235,7 @@ export async function httpAppendScenario({ options, infrastructure, runId }: Sce
           const prefix = `${runId}-${target.name}-${batchSize}-${connections}`;
           const { result, storedEvents, unansweredEvents } = await load(
             target,
+            postmasterPid,
             prefix,
             batchSize,
             connections,
@@ -240,6 +275,9 @@ export async function httpAppendScenario({ options, infrastructure, runId }: Sce
         'non-2xx',
         'errors',
         'peak RSS MiB',
+        'server CPU µs/req',
+        'Postgres CPU µs/req',
+        'events per CPU s',
       ],
       results.map((r) => [
         r.label,
@@ -253,6 +291,9 @@ export async function httpAppendScenario({ options, infrastructure, runId }: Sce
         r.non2xx,
         r.errors,
         r.peakRssMiB,
+        r.serverCpuUsPerRequest,
+        r.postgresCpuUsPerRequest,
+        r.eventsPerCpuSecond,
       ]),
     );
     const find = (name: ContenderName, batchSize: number, connections: number) =>
@@ -266,13 +307,21 @@ export async function httpAppendScenario({ options, infrastructure, runId }: Sce
         const key = `${batchSize === 1 ? 'single' : `batch${batchSize}`}At${connections}`;
         ratios[`${key}OursToBaseline`] = baseline ? round(ours.eventsPerSecond / baseline.eventsPerSecond, 2) : null;
         ratios[`${key}OursToCeiling`] = round(ours.eventsPerSecond / ceilingResult.eventsPerSecond, 2);
+        // The same ratios on CPU cost (events per CPU second of server + Postgres): stable under other load.
+        ratios[`${key}OursToBaselineByCpu`] = baseline
+          ? round(ours.eventsPerCpuSecond / baseline.eventsPerCpuSecond, 2)
+          : null;
+        ratios[`${key}OursToCeilingByCpu`] = round(ours.eventsPerCpuSecond / ceilingResult.eventsPerCpuSecond, 2);
       }
     }
     console.log(
       `\nsingle events, 16 connections: ours / baseline = ${ratios.singleAt16OursToBaseline} (target >= 2), ` +
-        `ours p99 ${find('ours', 1, 16)!.p99Ms} ms (target <= 20)`,
+        `ours p99 ${find('ours', 1, 16)!.p99Ms} ms (target <= 20); by CPU cost: ${ratios.singleAt16OursToBaselineByCpu}`,
     );
-    console.log(`batches of 10, 16 connections: ours / baseline = ${ratios.batch10At16OursToBaseline} (target >= 3)`);
+    console.log(
+      `batches of 10, 16 connections: ours / baseline = ${ratios.batch10At16OursToBaseline} (target >= 3); ` +
+        `by CPU cost: ${ratios.batch10At16OursToBaselineByCpu}`,
+    );
     for (const [name, check] of Object.entries(logChecks)) {
       console.log(
         `${name}: ${check.inLog} events in the log, ${check.answered2xxEvents} answered 2xx, ` +

@@ -6,6 +6,7 @@ import { REPO_ROOT } from './service-process';
 
 export interface HelperServer {
   baseUrl: string;
+  pid: number;
   peakRssMiB(): number;
   stop(): Promise<void>;
 }
@@ -19,6 +20,8 @@ export async function startHelperServer(file: string, env: Record<string, string
     { cwd: REPO_ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const baseUrl = `http://127.0.0.1:${port}`;
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not spawn ${file}`);
   let peak = 0;
   const sample = () => {
     const memory = child.pid === undefined ? null : readProcessMemory(child.pid);
@@ -47,6 +50,7 @@ export async function startHelperServer(file: string, env: Record<string, string
   }
   return {
     baseUrl,
+    pid,
     peakRssMiB: () => {
       sample();
       return peak;
