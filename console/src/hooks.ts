@@ -10,9 +10,17 @@ export interface Loaded<T> {
 
 /**
  * Loads with `load` whenever `deps` change, and again every `intervalMs` if given (paused while
- * the tab is hidden). The previous request is aborted when a new one starts or the page goes.
+ * the tab is hidden). A change of `deps` is something else to show: the old data goes at once. A
+ * change of `refreshDeps` (or a reload, or the interval) is a newer copy of the same thing: the
+ * old data stays on screen until the new arrives, so a live page does not flicker. The previous
+ * request is aborted when a new one starts or the page goes.
  */
-export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[], intervalMs?: number): Loaded<T> {
+export function useLoad<T>(
+  load: (signal: AbortSignal) => Promise<T>,
+  deps: unknown[],
+  intervalMs?: number,
+  refreshDeps: unknown[] = [],
+): Loaded<T> {
   const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({
     data: undefined,
     error: undefined,
@@ -36,7 +44,7 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
         if (!isAbort(error)) setState((previous) => ({ ...previous, error, loading: false }));
       });
     return () => controller.abort();
-  }, [...deps, tick]);
+  }, [...deps, ...refreshDeps, tick]);
 
   useEffect(() => {
     if (!intervalMs) return;

@@ -1,5 +1,5 @@
 import { Fragment } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError, getJson, withQuery } from '../api/http';
 import type { ApiEvent, EventsPage, OperationState } from '../api/types';
 import { useLoad } from '../hooks';
@@ -22,6 +22,8 @@ interface HistoryProps {
   from: number | null;
   /** Time travel: rows after this version are dimmed. */
   atVersion: number | null;
+  /** The selected event from the URL (`?event=`): shown, its JSON open, scrolled to when the page opens. */
+  selected: number | null;
 }
 
 function stageOf(event: ApiEvent): string {
@@ -75,18 +77,37 @@ async function download(id: string, format: 'csv' | 'ndjson', progress: (text: s
  * otherwise), with late events flagged and the raw JSON of any event on demand. The newest page
  * follows new events live. The whole history downloads as CSV or NDJSON.
  */
-export function History({ id, latestVersion, from, atVersion }: HistoryProps) {
+export function History({ id, latestVersion, from, atVersion, selected }: HistoryProps) {
   const lastPageStart = Math.max(1, latestVersion - HISTORY_PAGE + 1);
-  const start = from === null ? lastPageStart : Math.max(1, Math.min(from, latestVersion));
+  // A selected event older than the newest page brings the page around it.
+  const start =
+    from !== null
+      ? Math.max(1, Math.min(from, latestVersion))
+      : selected !== null && selected < lastPageStart
+        ? Math.max(1, selected - HISTORY_PAGE / 2)
+        : lastPageStart;
   // Following the tail: reload when a new version arrives (one small page, never the whole history).
   const tail = from === null || start + HISTORY_PAGE > latestVersion;
-  const loaded = useLoad((signal) => loadPage(id, start, signal), [id, start, tail ? latestVersion : 0]);
-  const [open, setOpen] = useState<Set<number>>(new Set());
+  const loaded = useLoad((signal) => loadPage(id, start, signal), [id, start], undefined, [tail ? latestVersion : 0]);
+  const [open, setOpen] = useState<Set<number>>(() => new Set(selected === null ? [] : [selected]));
   const [exporting, setExporting] = useState<string | null>(null);
   const [jump, setJump] = useState('');
-  useEffect(() => setOpen(new Set()), [id]);
+  const scrolledTo = useRef<string | null>(null);
+  useEffect(() => setOpen(new Set(selected === null ? [] : [selected])), [id]);
   useEffect(() => {
-    if (loaded.data) markOnce('history-rendered');
+    if (selected !== null) setOpen((current) => (current.has(selected) ? current : new Set(current).add(selected)));
+  }, [selected]);
+  useEffect(() => {
+    if (!loaded.data) return;
+    markOnce('history-rendered');
+    // A shared link to an event: bring its row into view once, when it is first on the page.
+    const key = `${id}@${selected}`;
+    if (selected === null || scrolledTo.current === key) return;
+    const row = document.querySelector(`tr[data-version="${selected}"]`);
+    if (row) {
+      scrolledTo.current = key;
+      row.scrollIntoView({ block: 'center' });
+    }
   }, [loaded.data]);
 
   const go = (version: number | null) => updateQuery({ from: version }, false);
@@ -188,13 +209,21 @@ export function History({ id, latestVersion, from, atVersion }: HistoryProps) {
               const late = data.late[i];
               const future = atVersion !== null && event.version > atVersion;
               const expanded = open.has(event.version);
+              const chosen = event.version === selected;
               return (
                 <Fragment key={event.version}>
                   <tr
                     data-version={event.version}
-                    class={[late ? 'late' : '', future ? 'future' : ''].join(' ').trim() || undefined}
+                    aria-current={chosen ? 'true' : undefined}
+                    class={
+                      [late ? 'late' : '', future ? 'future' : '', chosen ? 'selected' : ''].join(' ').trim() ||
+                      undefined
+                    }
                   >
-                    <td class="num">{event.version}</td>
+                    <td class="num">
+                      {chosen ? <span aria-hidden="true">▸ </span> : null}
+                      {event.version}
+                    </td>
                     <td>
                       <time dateTime={event.time}>{shortTime(event.time)}</time>
                       {late ? (
@@ -218,6 +247,9 @@ export function History({ id, latestVersion, from, atVersion }: HistoryProps) {
                           if (expanded) next.delete(event.version);
                           else next.add(event.version);
                           setOpen(next);
+                          // The URL names the event last opened, so the link shares it.
+                          if (!expanded) updateQuery({ event: event.version });
+                          else if (chosen) updateQuery({ event: null });
                         }}
                       >
                         {expanded ? 'Hide JSON' : 'JSON'}

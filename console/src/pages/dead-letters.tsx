@@ -5,7 +5,7 @@ import type { DeadLetter, DeadLetterPage, RepublishResult } from '../api/types';
 import { ErrorBox, Loading } from '../components/feedback';
 import { useLoad, useTitle } from '../hooks';
 import { shortTime } from '../model/time';
-import { href, Link } from '../router';
+import { href, Link, updateQuery } from '../router';
 import { isAdmin, useSession } from '../session';
 
 const PAGE_SIZE = 50;
@@ -30,6 +30,8 @@ export function DeadLetters({ query }: { query: URLSearchParams }) {
   useTitle('Dead letters');
   const session = useSession();
   const cursor = query.get('cursor') ?? undefined;
+  // The dead letter named in the URL (`?letter=`) is shown open, so a link can point at one.
+  const chosen = Number(query.get('letter')) || null;
   const admin = isAdmin(session);
   const page = useLoad(
     (signal) =>
@@ -39,7 +41,7 @@ export function DeadLetters({ query }: { query: URLSearchParams }) {
     [cursor, admin],
   );
   const [selected, setSelected] = useState<Set<number>>(new Set());
-  const [open, setOpen] = useState<Set<number>>(new Set());
+  const [open, setOpen] = useState<Set<number>>(() => new Set(chosen ? [chosen] : []));
   const [outcome, setOutcome] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -127,10 +129,14 @@ export function DeadLetters({ query }: { query: URLSearchParams }) {
           </thead>
           <tbody>
             {items.map((letter) => {
-              const expanded = open.has(letter.id);
+              const expanded = open.has(letter.id) || letter.id === chosen;
               return (
                 <Fragment key={letter.id}>
-                  <tr data-id={letter.id}>
+                  <tr
+                    data-id={letter.id}
+                    aria-current={letter.id === chosen ? 'true' : undefined}
+                    class={letter.id === chosen ? 'selected' : undefined}
+                  >
                     <td>
                       <input
                         type="checkbox"
@@ -146,7 +152,10 @@ export function DeadLetters({ query }: { query: URLSearchParams }) {
                         }}
                       />
                     </td>
-                    <td class="num">{letter.id}</td>
+                    <td class="num">
+                      {letter.id === chosen ? <span aria-hidden="true">▸ </span> : null}
+                      {letter.id}
+                    </td>
                     <td>
                       {shortTime(letter.createdAt)}
                       {letter.republishCount > 0 ? (
@@ -179,6 +188,9 @@ export function DeadLetters({ query }: { query: URLSearchParams }) {
                           if (expanded) next.delete(letter.id);
                           else next.add(letter.id);
                           setOpen(next);
+                          // The URL names the dead letter last opened, so the link shares it.
+                          if (!expanded) updateQuery({ letter: letter.id });
+                          else if (letter.id === chosen) updateQuery({ letter: null });
                         }}
                       >
                         {expanded ? 'Less' : 'More'}

@@ -94,6 +94,7 @@ export function OperationDetail({ id, query }: { id: string; query: URLSearchPar
   useEffect(() => {
     setCurrent(null);
     setCurrentError(null);
+    setChanges(0);
     // At most one timeline read per 200 ms: the first change at once, a burst's last one at the end.
     let timer: ReturnType<typeof setTimeout> | null = null;
     let pending = false;
@@ -144,15 +145,21 @@ export function OperationDetail({ id, query }: { id: string; query: URLSearchPar
         : getJson<OperationState>(withQuery(path, { atVersion: version }), signal),
     [id, version],
   );
+  // Live, the first read waits for the stream's first state (changes 1): one read, not a read at
+  // once and another when that state arrives. Later changes refresh it in place.
   const timeline = useLoad(
     (signal) =>
-      getJson<OperationTimeline>(withQuery(`${path}/timeline`, { atVersion: version ?? undefined }), signal).then(
-        (data) => {
-          markOnce('timeline-data');
-          return data;
-        },
-      ),
-    [id, version, version === null ? changes : 0],
+      version === null && changes === 0
+        ? Promise.resolve(undefined)
+        : getJson<OperationTimeline>(withQuery(`${path}/timeline`, { atVersion: version ?? undefined }), signal).then(
+            (data) => {
+              markOnce('timeline-data');
+              return data;
+            },
+          ),
+    [id, version],
+    undefined,
+    [version === null ? changes : 0],
   );
   const running = version === null && current !== null && !FINISHED.has(current.status);
   const now = useNow(running, 250);
@@ -284,7 +291,13 @@ export function OperationDetail({ id, query }: { id: string; query: URLSearchPar
       ) : (
         <Loading what="state" />
       )}
-      <History id={id} latestVersion={current.version} from={from} atVersion={version} />
+      <History
+        id={id}
+        latestVersion={current.version}
+        from={from}
+        atVersion={version}
+        selected={positiveInt(query.get('event'))}
+      />
     </>
   );
 }

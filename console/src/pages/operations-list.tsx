@@ -162,21 +162,25 @@ export function OperationsList({ query }: { query: URLSearchParams }) {
       }),
     [key],
   );
-  const [rows, setRows] = useState<OperationState[] | null>(null);
+  // Rows as the page answered, each replaced by a newer state the live stream brought since.
+  const [fresher, setFresher] = useState<Map<string, OperationState>>(new Map());
   const [changed, setChanged] = useState<Set<string>>(new Set());
   const [elsewhere, setElsewhere] = useState<Set<string>>(new Set());
   const [live, setLive] = useState<WatchState>('connecting');
   const visible = useRef(new Set<string>());
   const now = useNow(true, 5000);
 
+  const rows =
+    page.data?.items.map((op) => {
+      const newer = fresher.get(op.id);
+      return newer && newer.version > op.version ? newer : op;
+    }) ?? null;
+  visible.current = new Set(page.data?.items.map((op) => op.id) ?? []);
   useEffect(() => {
-    setRows(page.data?.items ?? null);
+    setFresher(new Map());
     setElsewhere(new Set());
-    if (page.data) visible.current = new Set(page.data.items.map((op) => op.id));
+    if (page.data) markOnce('list-rendered');
   }, [page.data]);
-  useEffect(() => {
-    if (rows) markOnce('list-rendered');
-  }, [rows]);
 
   // Live: refetch visible rows that changed (coalesced), count the others.
   useEffect(() => {
@@ -189,7 +193,9 @@ export function OperationsList({ query }: { query: URLSearchParams }) {
       for (const id of ids) {
         getJson<OperationState>(`/v1/operations/${encodeURIComponent(id)}`)
           .then((fresh) => {
-            setRows((current) => current?.map((op) => (op.id === fresh.id ? fresh : op)) ?? current);
+            setFresher((current) =>
+              (current.get(fresh.id)?.version ?? 0) >= fresh.version ? current : new Map(current).set(fresh.id, fresh),
+            );
             setChanged((current) => new Set(current).add(fresh.id));
           })
           .catch(() => undefined);
