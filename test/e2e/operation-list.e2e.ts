@@ -1,5 +1,9 @@
 import { EventStore } from '../../src/event-store/event-store.service';
-import { listOperationsSql } from '../../src/operations/queries/list-operations.handler';
+import {
+  listOperationsSql,
+  NARROW_RANGE_AT_MOST,
+  narrowRangeProbeSql,
+} from '../../src/operations/queries/list-operations.handler';
 import { ListOperationsQuery } from '../../src/operations/queries/list-operations.query';
 import {
   operationEvent,
@@ -154,5 +158,78 @@ describe('GET /v1/operations (list)', () => {
       expect(plan).toMatch(/Index Scan|Index Only Scan|Bitmap Index Scan/);
       expect(plan).not.toMatch(/Seq Scan on operations/);
     }
+  });
+  it('takes a narrow range from its own index, not a scan past every newer operation, with the same pages', async () => {
+    // Runs on the 20,000 bulk operations of the test above: bulk-g was updated g seconds before its
+    // insert and created at position 100000 + g, so a window in the middle of the update times holds
+    // operations from the middle of the list order, behind 10,000 newer ones.
+    const [{ from, to }] = await queryDatabase<{ from: string; to: string }>(
+      context.databaseUrl,
+      `SELECT to_char((SELECT updated_at FROM operations WHERE id = 'bulk-10040') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS from,
+              to_char((SELECT updated_at FROM operations WHERE id = 'bulk-9960') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS to`,
+    );
+    const none = {
+      statuses: [],
+      stage: null,
+      stageStatus: null,
+      source: null,
+      updatedAfter: null,
+      updatedBefore: null,
+    };
+    const middle = { ...none, updatedAfter: from, updatedBefore: to };
+    const filters = [
+      middle,
+      { ...middle, statuses: ['failed' as const] },
+      { ...middle, stage: 's10' },
+      { ...middle, stage: 's10', stageStatus: 'running' as const },
+      { ...middle, stage: 's10', stageStatus: 'failed' as const },
+      { ...middle, source: 'svc/odd' },
+      { ...none, idPrefix: 'bulk-1234' },
+      { ...none, idPrefix: 'bulk-1234', statuses: ['pending' as const, 'running' as const] },
+      { ...none, updatedAfter: from },
+    ];
+    const pageOf = async (query: ListOperationsQuery, narrow: boolean) => {
+      const { sql, params } = listOperationsSql(query, narrow);
+      const rows = await queryDatabase<{ state: { id: string }; first_position: string }>(
+        context.databaseUrl,
+        sql,
+        params,
+      );
+      return rows.map((row) => `${row.state.id}@${row.first_position}`);
+    };
+    const narrowCounts: number[] = [];
+    for (const filter of filters) {
+      for (const [cursor, limit] of [
+        [null, 10],
+        [110_000, 10],
+        [null, 200],
+      ] as const) {
+        const query = new ListOperationsQuery(filter, cursor, limit);
+        const probe = narrowRangeProbeSql(query)!;
+        const [{ n }] = await queryDatabase<{ n: number }>(context.databaseUrl, probe.sql, probe.params);
+        narrowCounts.push(n);
+        if (n > NARROW_RANGE_AT_MOST) continue;
+        expect(await pageOf(query, true)).toEqual(await pageOf(query, false));
+      }
+    }
+    // bulk-9961..bulk-10039 are inside the window (its ends excluded), those before the cursor (position
+    // 110,000) are bulk-9961..bulk-9999; 11 ids start with bulk-1234; updatedAfter alone is wide.
+    expect(narrowCounts.slice(0, 3)).toEqual([79, 39, 79]);
+    expect(narrowCounts.slice(18, 21)).toEqual([11, 1, 11]); // before the cursor: bulk-1234 alone
+    expect(narrowCounts[24]).toBeGreaterThan(NARROW_RANGE_AT_MOST);
+
+    const { sql, params } = listOperationsSql(new ListOperationsQuery(middle, null, 50), true);
+    const plan = (await queryDatabase<{ 'QUERY PLAN': string }>(context.databaseUrl, `EXPLAIN ${sql}`, params))
+      .map((row) => row['QUERY PLAN'])
+      .join('\n');
+    expect(plan).toMatch(/operations_updated_at_idx/);
+    expect(plan).not.toMatch(/operations_first_position_idx|Seq Scan on operations/);
+
+    // And through the API, which probes and takes the narrow path: the same states as the scan finds.
+    const listed = await list(`updatedAfter=${from}&updatedBefore=${to}&limit=100`);
+    const scanned = listOperationsSql(new ListOperationsQuery(middle, null, 100), false);
+    const states = await queryDatabase<{ state: unknown }>(context.databaseUrl, scanned.sql, scanned.params);
+    expect(listed.items).toHaveLength(79);
+    expect(listed.items).toEqual(states.map((row) => row.state));
   });
 });
