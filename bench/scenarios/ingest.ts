@@ -10,6 +10,7 @@ import { SEED_SCHEMA, startSeedDesign, type ConsumeOptions, type RunningContende
 import { contenderSettings } from '../support/contender-settings';
 import { printTable, round } from '../support/report';
 import { migrate } from '../support/schema';
+import { postgresServerCpuMs, postmasterPidOf, processCpuMs } from '../support/process-cpu';
 import { startService } from '../support/service-process';
 import { runSql } from '../support/sql';
 import { preloadTopic } from '../workload/preload-topic';
@@ -122,6 +123,10 @@ export async function ingestScenario({ options, infrastructure, runId }: Scenari
     ],
   );
   console.log(`ours / ceiling = ${result.ratios.oursToCeiling}  (target >= 0.6)`);
+  console.log(
+    `ours CPU per event: service ${ours.cpuUsPerEvent.service} µs, Postgres ${ours.cpuUsPerEvent.postgres} µs ` +
+      '(stable under other load, unlike events/s: compare builds by it)',
+  );
   console.log(`ours / baseline = ${result.ratios.oursToBaseline}  (target >= 10)`);
   if (ourCheck.wrongState !== 0 || ourCheck.missing !== 0 || ours.deadLetters !== 0) {
     throw new Error(`ours diverged from the fold: ${JSON.stringify(ourCheck)}, dead letters ${ours.deadLetters}`);
@@ -138,7 +143,9 @@ async function measureOurs(
   { infrastructure, runId }: ScenarioContext,
   topic: string,
   workload: Workload,
-): Promise<Measured & { databaseUrl: string; deadLetters: number }> {
+): Promise<
+  Measured & { databaseUrl: string; deadLetters: number; cpuUsPerEvent: { service: number; postgres: number } }
+> {
   const databaseUrl = await infrastructure.createDatabase(`bench_ours_${runId}`);
   progress('ours: starting the service on the backlog');
   const service = await startService({
@@ -148,6 +155,9 @@ async function measureOurs(
     groupId: `bench-ours-${runId}`,
   });
   const readyAt = Date.now();
+  // CPU from readiness on (start-up's module loading is not ingest): the service's and its Postgres server's.
+  const postmasterPid = await postmasterPidOf(databaseUrl);
+  const cpuAtReady = { service: processCpuMs(service.pid) ?? NaN, postgres: postgresServerCpuMs(postmasterPid) };
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -161,6 +171,12 @@ async function measureOurs(
       }
       if (!finishedAt) await new Promise((r) => setTimeout(r, POLL_MS));
     }
+    const perEventUs = (ms: number) => round((ms * 1000) / workload.events, 1);
+    const cpuUsPerEvent = {
+      service: perEventUs((processCpuMs(service.pid) ?? NaN) - cpuAtReady.service),
+      // Includes this loop's polling queries (one every 50 ms), small next to the appends.
+      postgres: perEventUs(postgresServerCpuMs(postmasterPid) - cpuAtReady.postgres),
+    };
     // The clock starts when the consumer joined; readiness is observed a little after that, and the
     // first append starts a little after that: whichever was seen first is the closest to the join.
     const first = await client.query<{ at: Date }>('SELECT min(recorded_at) AS at FROM operation_events');
@@ -173,6 +189,7 @@ async function measureOurs(
       peakRssMiB: round(service.peakRssMiB(), 1),
       databaseUrl,
       deadLetters,
+      cpuUsPerEvent,
     };
   } finally {
     await client.end();
