@@ -206,7 +206,6 @@ describe('operator console', () => {
     await expect(tooltip.textContent()).resolves.toContain('attempt 1 of 2');
     await expect(tooltip.textContent()).resolves.toContain('pipeline/enrich-geo');
     await expect(tooltip.textContent()).resolves.toContain('geo service timed out');
-    await screenshot(page, 'operation');
 
     // The same from the keyboard: a bar takes focus and describes itself.
     await page.mouse.move(0, 0);
@@ -214,6 +213,45 @@ describe('operator console', () => {
     await expect(page.getByRole('tooltip').textContent()).resolves.toContain('enrich-score');
     const label = await page.getAttribute('.gantt .bar[data-stage="enrich-score"]', 'aria-label');
     expect(label).toMatch(/^enrich-score, attempt 1 of 1: succeeded, \d/);
+  });
+
+  it('zooms to a range dragged across the chart, and hides stages shorter than a threshold', async () => {
+    await page.goto(`${service.url}/console/operations/order-retry`);
+    const first = page.locator('.gantt .bar[data-stage="enrich-geo"][data-attempt="1"] rect');
+    const second = page.locator('.gantt .bar[data-stage="enrich-geo"][data-attempt="2"] rect');
+    await second.waitFor();
+    const [from, to] = [(await first.boundingBox())!, (await second.boundingBox())!];
+    const widthBefore = to.width;
+    // Drag along the axis (above the lanes) from the first attempt's start to the second one's end.
+    const axisY = (await page.locator('.gantt svg').boundingBox())!.y + 8;
+    await page.mouse.move(from.x, axisY);
+    await page.mouse.down();
+    await page.mouse.move((from.x + to.x + to.width) / 2, axisY);
+    await page.mouse.move(to.x + to.width, axisY);
+    await page.mouse.up();
+    await page.waitForURL(/zoom=\d+-\d+/);
+    // The URL holds the range in ms since the operation's first event: enrich-geo ran from +3 s to +9 s.
+    const [fromMs, toMs] = new URL(page.url()).searchParams.get('zoom')!.split('-').map(Number);
+    const msPerPx = (toMs - fromMs) / (to.x + to.width - from.x);
+    expect(Math.abs(fromMs - 3000)).toBeLessThanOrEqual(2 * msPerPx);
+    expect(Math.abs(toMs - 9000)).toBeLessThanOrEqual(2 * msPerPx);
+    await page.getByText(/^showing \+/).waitFor();
+    expect((await second.boundingBox())!.width).toBeGreaterThan(4 * widthBefore);
+
+    // A threshold hides finished stages shorter than it; a running stage always shows.
+    await page.getByLabel('Hide stages shorter than').selectOption('10s');
+    await page.waitForURL(/collapseBelow=10s/);
+    await page.getByText('3 stages hidden as shorter than the threshold').waitFor();
+    expect(await page.$$eval('.gantt .lane', (lanes) => lanes.map((l) => l.getAttribute('data-stage')))).toEqual([
+      'merge',
+    ]);
+    await expect(page.locator('.hidden-stages').textContent()).resolves.toMatch(/validate, enrich-geo, enrich-score$/);
+
+    // For docs/console.md: the retry and the parallel stages at a readable scale, the running stage described.
+    await page.goto(`${service.url}/console/operations/order-retry?zoom=0-12000`);
+    await page.hover('.gantt .bar[data-stage="merge"]');
+    await page.getByRole('tooltip').filter({ hasText: 'pipeline/merge' }).waitFor();
+    await screenshot(page, 'operation');
   });
 
   it('shows an event produced to Kafka on an open operation page within 2 s', async () => {

@@ -10,6 +10,7 @@ export function toMs(time: string): number {
 /** A duration the way an operator reads it: `850 ms`, `2.35 s`, `4 m 05 s`, `1 h 02 m`. */
 export function formatDuration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '–';
+  if (ms === 0) return '0 ms';
   if (ms < 1) return `${ms.toFixed(2)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 10_000) return `${(ms / 1000).toFixed(2)} s`;

@@ -189,6 +189,7 @@ describe('console: times and durations', () => {
       '1 h 02 m',
     ]);
     expect(formatDuration(null)).toBe('–');
+    expect([0, 0.25].map(formatDuration)).toEqual(['0 ms', '0.25 ms']);
     expect(['100ms', '1.5s', '2m', '5', 'abc', null].map(parseDuration)).toEqual([
       100,
       1500,
