@@ -4,7 +4,7 @@
  * log, so it cannot rebuild at all; this is the next simplest thing.)
  */
 import { Client } from 'pg';
-import { STORED_EVENT_COLUMNS, toStoredEvent, type StoredEventRow } from '../../src/event-store/event-store.service';
+import { STORED_EVENT_COLUMNS, toStoredEvent, type StoredEventRow } from '../../src/event-store/log/stored-event-row';
 import { foldEvents } from '../../src/projection/operation-fold';
 
 export async function naiveRebuild(databaseUrl: string): Promise<{ operations: number; events: number }> {

@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
-import { DeadLetterRecord, OperationRecord } from './event-store.entities';
+import { PoolRecordingPg } from './database-pool';
+import { DeadLetterRecord } from './event-store.entities';
 import { CreateEventLog1764000000000 } from './migrations/1764000000000-create-event-log';
 import { OperationListIndexes1764000100000 } from './migrations/1764000100000-operation-list-indexes';
 import { DeadLetterRepublish1764000300000 } from './migrations/1764000300000-dead-letter-republish';
@@ -13,7 +14,9 @@ export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: [OperationRecord, DeadLetterRecord],
+    // pg itself, with its pool recorded for the prepared-statement read (database-pool.ts).
+    driver: new PoolRecordingPg(),
+    entities: [DeadLetterRecord],
     migrations: [
       CreateEventLog1764000000000,
       OperationListIndexes1764000100000,

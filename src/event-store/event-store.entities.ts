@@ -1,45 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { FoldMemo, OperationState } from '../projection/operation-fold';
 
-/**
- * TypeORM mappings of the tables the migrations create. The append path
- * writes through SQL (multi-row unnest); these serve the read side.
- */
-@Entity({ name: 'operations' })
-export class OperationRecord {
-  @PrimaryColumn({ type: 'text' })
-  id!: string;
-
-  @Column({ type: 'integer' })
-  version!: number;
-
-  @Column({ type: 'text' })
-  status!: string;
-
-  @Column({ type: 'jsonb' })
-  state!: OperationState;
-
-  @Column({ type: 'jsonb' })
-  memo!: FoldMemo;
-
-  @Column({ name: 'created_at', type: 'timestamptz' })
-  createdAt!: Date;
-
-  @Column({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt!: Date;
-
-  /** bigint: a string as pg returns it; see toGlobalPosition. */
-  @Column({ name: 'last_position', type: 'bigint' })
-  lastPosition!: string;
-
-  @Column({ name: 'projected_at', type: 'timestamptz' })
-  projectedAt!: Date;
-
-  /** Position of the operation's first event: the stable order of the operator list. */
-  @Column({ name: 'first_position', type: 'bigint', nullable: true })
-  firstPosition!: string | null;
-}
-
+/** TypeORM mapping of the dead_letters table, for the dead-letter list's query builder. */
 @Entity({ name: 'dead_letters' })
 export class DeadLetterRecord {
   @PrimaryColumn({ type: 'bigint', generated: 'identity' })

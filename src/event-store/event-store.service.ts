@@ -4,52 +4,18 @@ import { DataSource } from 'typeorm';
 import { failpoints } from '../common/failpoints';
 import type { OperationEvent, StoredEvent } from '../envelope/operation-event';
 import { eventDigest } from '../envelope/event-digest';
-import { applyEvent, emptyProjection, Projection } from '../projection/operation-fold';
-import { StageActivityRollup, stageEventActivity, stageStateOf } from '../projection/stage-activity';
 import type { AppendOutcome } from './append-outcome';
+import { foldAppended } from './append-fold';
 import { planAppend, withPositions } from './append-plan';
-import { GlobalPosition, toGlobalPosition } from './global-position';
+import { lockHeads, readAppendState, writeAppend } from './append-statements';
+import { type GlobalPosition, toGlobalPosition } from './global-position';
+import { CANONICAL_TIME_SQL, STORED_EVENT_COLUMNS, type StoredEventRow, toStoredEvent } from './log/stored-event-row';
+import type { SqlRunner } from './sql';
 import { isWriteConflict } from './transient-errors';
 
 export type { AppendOutcome } from './append-outcome';
-
-// Held from the first event insert to commit (inside opledger_append_events): positions then become
-// visible in the order they were assigned, which is what makes the global feed gap-safe.
-export const APPEND_ORDER_LOCK_KEY = 0x6f706c61; // "opla"
-
-/** SQL for the canonical event time (UTC, microseconds), the form the fold compares. */
-export const CANONICAL_TIME_SQL = `to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-const CANONICAL_RECORDED_SQL = `to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-export const STORED_EVENT_COLUMNS = `position, operation_id, version, event_id, type, source,
-  ${CANONICAL_TIME_SQL} AS time, ${CANONICAL_RECORDED_SQL} AS recorded_at, data`;
-
-export interface StoredEventRow {
-  position: string;
-  operation_id: string;
-  version: number;
-  event_id: string;
-  type: string;
-  source: string;
-  time: string;
-  recorded_at: string;
-  data: Record<string, unknown> | null;
-}
-
-export function toStoredEvent(row: StoredEventRow): StoredEvent {
-  return {
-    id: row.event_id,
-    operationId: row.operation_id,
-    version: row.version,
-    position: toGlobalPosition(row.position),
-    type: row.type,
-    source: row.source,
-    time: row.time,
-    recordedAt: row.recorded_at,
-    data: row.data,
-    expectedVersion: null,
-  };
-}
+// For tests that hold the lock to make appends queue behind it.
+export { APPEND_ORDER_LOCK_KEY } from './append-statements';
 
 export interface AppendOptions {
   /**
@@ -61,6 +27,18 @@ export interface AppendOptions {
   units?: readonly number[];
 }
 
+/** A stage event of an operation, with only what a timeline's attempts need. */
+export interface StoredStageEvent {
+  id: string;
+  type: 'stage.started' | 'stage.completed' | 'stage.failed' | 'stage.skipped';
+  stage: string;
+  source: string;
+  /** Canonical time (UTC, six fractional digits). */
+  time: string;
+  /** A failure's `error`; null otherwise. */
+  error: unknown;
+}
+
 /** The ids an append stored, for a failpoint's report. */
 const appendedIds = (outcomes: AppendOutcome[]) =>
   outcomes.filter((o) => o.status === 'appended').map((o) => o.eventId);
@@ -68,53 +46,10 @@ const appendedIds = (outcomes: AppendOutcome[]) =>
 /** How often an append is tried when another writer changed what it read (see opledger_append_events). */
 const APPEND_CONFLICT_ATTEMPTS = 5;
 
-/** What an append reads first: the heads it folds onto and the events already stored. */
-const READ_HEADS_SQL = `
-  SELECT
-    (SELECT coalesce(json_agg(json_build_array(o.id, o.version, o.xmin::text, o.state, o.memo)), '[]'::json)
-     FROM operations o WHERE o.id = ANY(ARRAY(SELECT json_array_elements_text($1::json))) AND o.version > 0)::text AS heads,
-    (SELECT coalesce(json_agg(json_build_array(e.event_id, e.operation_id, e.version, e.position::text,
-                                               encode(e.digest, 'base64'))), '[]'::json)
-     FROM operation_events e WHERE e.event_id = ANY(ARRAY(SELECT json_array_elements_text($2::json))))::text AS stored`;
-
-type HeadTuple = [id: string, version: number, row: string, state: Projection['state'], memo: Projection['memo']];
-type StoredTuple = [eventId: string, operationId: string, version: number, position: string, digest: string | null];
-
-interface Head {
-  version: number;
-  /** The row's xmin when read: any later write to the row changes it. */
-  row: string;
-  projection: Projection;
-}
-
-/**
- * Folds each operation's new events onto the head that was read: one projection
- * per touched operation, and what the events add to the stage rollups (each
- * judged against its stage as it was just before it, as a rebuild judges it).
- */
-function foldProjections(
-  heads: Map<string, Head>,
-  appended: readonly (OperationEvent & { version: number })[],
-): { projections: Projection[]; activity: StageActivityRollup } {
-  const drafts = new Map<string, Projection>();
-  const activity = new StageActivityRollup();
-  for (const event of appended) {
-    let draft = drafts.get(event.operationId);
-    if (!draft) {
-      // The head was parsed for this append alone, so it can be folded onto in place.
-      draft = heads.get(event.operationId)?.projection ?? emptyProjection(event.operationId, event);
-      drafts.set(event.operationId, draft);
-    }
-    const contribution = stageEventActivity(stageStateOf(draft.state.stages, event), event);
-    if (contribution) activity.add(contribution);
-    applyEvent(draft, event);
-  }
-  return { projections: [...drafts.values()], activity };
-}
-
 /**
  * The event log: append-only, versioned per operation, idempotent by event id,
- * with the projection updated in the same transaction as the append.
+ * with the projection updated in the same transaction as the append; and the
+ * reads of the log that the API, the watch streams and the health check need.
  */
 @Injectable()
 export class EventStore {
@@ -137,9 +72,7 @@ export class EventStore {
     const digests = events.map(eventDigest);
     try {
       if (failpoints.on) await failpoints.reach('append.optimistic');
-      return await this.tryAppend(events, digests, options, (sql, parameters) =>
-        this.dataSource.query(sql, parameters),
-      );
+      return await this.tryAppend(this.dataSource, events, digests, options);
     } catch (error) {
       if (!isWriteConflict(error)) throw error;
     }
@@ -148,13 +81,8 @@ export class EventStore {
     for (let attempt = 2; ; attempt += 1) {
       try {
         return await this.dataSource.transaction('READ COMMITTED', async (manager) => {
-          await manager.query(
-            `SELECT 1 FROM operations WHERE id = ANY(ARRAY(SELECT json_array_elements_text($1::json))) ORDER BY id FOR UPDATE`,
-            [JSON.stringify([...new Set(events.map((e) => e.operationId))])],
-          );
-          const outcomes = await this.tryAppend(events, digests, options, (sql, parameters) =>
-            manager.query(sql, parameters),
-          );
+          await lockHeads(manager, [...new Set(events.map((e) => e.operationId))]);
+          const outcomes = await this.tryAppend(manager, events, digests, options);
           if (failpoints.on) await failpoints.reach('append.in-transaction', () => ({ events: appendedIds(outcomes) }));
           return outcomes;
         });
@@ -164,30 +92,18 @@ export class EventStore {
     }
   }
 
+  /** Read → plan (pure: planAppend, foldAppended) → write. */
   private async tryAppend(
+    db: SqlRunner,
     events: readonly OperationEvent[],
     digests: readonly string[],
     options: AppendOptions,
-    query: (sql: string, parameters: unknown[]) => Promise<unknown>,
   ): Promise<AppendOutcome[]> {
-    const operationIds = [...new Set(events.map((e) => e.operationId))];
-    const [read] = (await query(READ_HEADS_SQL, [
-      JSON.stringify(operationIds),
-      JSON.stringify(events.map((e) => e.id)),
-    ])) as { heads: string; stored: string }[];
-    const heads = new Map<string, Head>(
-      (JSON.parse(read.heads) as HeadTuple[]).map(([id, version, row, state, memo]) => [
-        id,
-        { version, row, projection: { state, memo } },
-      ]),
+    const { heads, stored } = await readAppendState(
+      db,
+      [...new Set(events.map((e) => e.operationId))],
+      events.map((e) => e.id),
     );
-    const stored = new Map(
-      (JSON.parse(read.stored) as StoredTuple[]).map(([eventId, operationId, version, position, digest]) => [
-        eventId,
-        { operationId, version, position: toGlobalPosition(position), digest },
-      ]),
-    );
-
     const { outcomes, toInsert } = planAppend(
       events,
       options.units,
@@ -195,51 +111,10 @@ export class EventStore {
       stored,
       digests,
     );
-    const positions = new Map<string, GlobalPosition>();
-    if (toInsert.length > 0) {
-      const { projections, activity } = foldProjections(heads, toInsert);
-      if (failpoints.on) await failpoints.reach('append.before-write', () => ({ events: toInsert.map((e) => e.id) }));
-      const [written] = (await query(
-        'SELECT opledger_append_events($1::json, $2::json, $3::json, $4, $5::json)::text AS appended',
-        [
-          JSON.stringify(
-            projections.map(({ state }) => {
-              const head = heads.get(state.id);
-              return { id: state.id, base_version: head?.version ?? 0, base_row: head?.row ?? null };
-            }),
-          ),
-          JSON.stringify(
-            toInsert.map((e) => ({
-              operation_id: e.operationId,
-              version: e.version,
-              event_id: e.id,
-              type: e.type,
-              source: e.source,
-              occurred_at: e.time,
-              data: e.data,
-              digest: e.digest,
-            })),
-          ),
-          JSON.stringify(
-            projections.map(({ state, memo }) => ({
-              id: state.id,
-              version: state.version,
-              status: state.status,
-              state,
-              memo,
-              created_at: state.createdAt,
-              updated_at: state.updatedAt,
-            })),
-          ),
-          APPEND_ORDER_LOCK_KEY,
-          JSON.stringify(activity.toWriteRequest()),
-        ],
-      )) as { appended: string }[];
-      for (const [eventId, position] of JSON.parse(written.appended) as [string, string][]) {
-        positions.set(eventId, toGlobalPosition(position));
-      }
-    }
-
+    if (toInsert.length === 0) return outcomes;
+    const { projections, activity } = foldAppended(heads, toInsert);
+    if (failpoints.on) await failpoints.reach('append.before-write', () => ({ events: toInsert.map((e) => e.id) }));
+    const positions = await writeAppend(db, { heads, toInsert, projections, activity });
     return withPositions(outcomes, positions);
   }
 
@@ -268,6 +143,38 @@ export class EventStore {
   }
 
   /**
+   * The stage events of an operation (up to a version; null: all), in version order, with only what
+   * the attempts need (no payload beyond a failure's error), from the operation's (operation_id,
+   * version) index: the cost grows with this operation's history, not the log's.
+   */
+  async readStageEvents(operationId: string, atVersion: number | null): Promise<StoredStageEvent[]> {
+    const rows: {
+      event_id: string;
+      type: StoredStageEvent['type'];
+      stage: string;
+      source: string;
+      time: string;
+      error: unknown;
+    }[] = await this.dataSource.query(
+      `SELECT event_id, type, data->>'stage' AS stage, source, ${CANONICAL_TIME_SQL} AS time,
+                CASE WHEN type = 'stage.failed' THEN data->'error' END AS error
+           FROM operation_events
+          WHERE operation_id = $1 AND ($2::int IS NULL OR version <= $2)
+            AND type IN ('stage.started', 'stage.completed', 'stage.failed', 'stage.skipped')
+          ORDER BY version`,
+      [operationId, atVersion],
+    );
+    return rows.map((row) => ({
+      id: row.event_id,
+      type: row.type,
+      stage: row.stage,
+      source: row.source,
+      time: row.time,
+      error: row.error ?? null,
+    }));
+  }
+
+  /**
    * Events after a global position, in position order. Safe to poll: the
    * append-order lock means no event can later commit below a position already seen.
    */
@@ -277,6 +184,14 @@ export class EventStore {
       [after, limit],
     );
     return rows.map(toStoredEvent);
+  }
+
+  /** The highest position committed so far (0 for an empty log): "now" on the feed. */
+  async headPosition(): Promise<GlobalPosition> {
+    const rows: { head: string }[] = await this.dataSource.query(
+      'SELECT COALESCE(MAX(position), 0)::text AS head FROM operation_events',
+    );
+    return toGlobalPosition(rows[0]?.head ?? 0);
   }
 
   async ping(): Promise<void> {

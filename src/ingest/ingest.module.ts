@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
+import { EventStoreModule } from '../event-store/event-store.module';
 import { DeadLetterService } from './dead-letter.service';
 import { ListDeadLettersHandler } from './dead-letters.handler';
 import { RepublishDeadLettersHandler } from './republish-dead-letters.handler';
@@ -11,7 +12,7 @@ import { KafkaGateway } from './kafka/kafka-gateway';
 import { KafkaIngestService } from './kafka-ingest.service';
 
 @Module({
-  imports: [CqrsModule],
+  imports: [CqrsModule, EventStoreModule],
   controllers: [AppendEventsController, DeadLettersController],
   providers: [
     ListDeadLettersHandler,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { EventStoreModule } from '../event-store/event-store.module';
 import { EventsController } from './events.controller';
 import { OperationsController } from './operations.controller';
 import { GetOperationAtHandler } from './queries/get-operation-at.handler';
@@ -14,7 +15,7 @@ import { GetOperationHandler } from './queries/get-operation.handler';
 import { GetStageEventsHandler } from './queries/get-stage-events.handler';
 
 @Module({
-  imports: [CqrsModule],
+  imports: [CqrsModule, EventStoreModule],
   controllers: [OperationsController, EventsController, StatsController],
   providers: [
     GetOperationHandler,

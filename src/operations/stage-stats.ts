@@ -2,6 +2,7 @@
  * Stage analytics over a window, assembled from the rollup rows (pure): totals
  * and duration percentiles per stage, and the per-minute series of the last hour.
  */
+import type { RollupRow, SeriesRow } from '../event-store/read-models/stage-rollup-rows';
 import { DURATION_BUCKETS, histogramQuantile } from '../projection/stage-activity';
 
 export const STAGE_STATS_WINDOWS = { '15m': 15, '1h': 60, '24h': 1440 } as const;
@@ -42,26 +43,6 @@ export interface StageStatsReport {
   to: string;
   stages: StageStats[];
   series: { minutes: string[]; events: number[]; stages: Record<string, StageSeries> };
-}
-
-/** A rollup row as read: a minute (or hour) of one stage in one stripe. */
-export interface RollupRow {
-  stage: string;
-  started: string | number;
-  succeeded: string | number;
-  failed: string | number;
-  skipped: string | number;
-  /** The histogram, as JSON text. */
-  durations: string;
-}
-
-export interface SeriesRow {
-  minute: string;
-  stage: string;
-  started: string | number;
-  succeeded: string | number;
-  failed: string | number;
-  skipped: string | number;
 }
 
 export interface StageStatsInput {

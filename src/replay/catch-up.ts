@@ -1,9 +1,10 @@
 import type { GlobalPosition } from '../event-store/global-position';
-import { afterOperation, readEventsByOperation, readTouchedOperations } from './event-log-reader';
+import { afterOperation, type EventLogReader } from '../event-store/log/event-log-reader';
+import type { ProjectionRow } from '../event-store/projection/projection-rows';
+import type { ShadowProjection } from '../event-store/projection/shadow-projection';
+import { LogActivity } from '../event-store/read-models/read-model-tables';
+import type { SqlRunner } from '../event-store/sql';
 import { foldOperations } from './operation-folder';
-import { ProjectionLayout, ProjectionRow, upsertProjectionRows } from './projection-row';
-import type { SqlRunner } from './sql';
-import { addLogActivity, LogActivity } from './read-model-tables';
 
 export interface CatchUpResult {
   operations: number;
@@ -11,26 +12,26 @@ export interface CatchUpResult {
 }
 
 /**
- * Brings `table` up to `upTo`: every operation with an event in (after, upTo]
+ * Brings `shadow` up to `upTo`: every operation with an event in (after, upTo]
  * is folded again from its first event, up to `upTo`, and its row replaced.
  * Refolding whole operations (rather than applying only the new events) makes
  * the result independent of what the row held before, so running it twice, or
  * after an interruption, is harmless. The rollups are additive: only the events
  * in (after, upTo] are added to them, so a caller that may repeat a catch-up
- * runs it in one transaction with the checkpoint that records `upTo`.
+ * runs it in one transaction (`db`) with the checkpoint that records `upTo`.
  */
 export async function catchUp(
-  db: SqlRunner,
-  table: string,
-  layout: ProjectionLayout,
+  log: EventLogReader,
+  shadow: ShadowProjection,
   after: GlobalPosition,
   upTo: GlobalPosition,
   pageSize: number,
+  db?: SqlRunner,
 ): Promise<CatchUpResult> {
   const result: CatchUpResult = { operations: 0, events: 0 };
   if (upTo <= after) return result;
-  for await (const operationIds of readTouchedOperations(db, after, upTo, pageSize)) {
-    const pages = readEventsByOperation(db, { after: afterOperation(null), upTo, operationIds, pageSize });
+  for await (const operationIds of log.touchedOperations(after, upTo, pageSize, db)) {
+    const pages = log.byOperation({ after: afterOperation(null), upTo, operationIds, pageSize }, db);
     let batch: ProjectionRow[] = [];
     const activity = new LogActivity();
     for await (const folded of foldOperations(pages, { log: activity, after })) {
@@ -38,12 +39,11 @@ export async function catchUp(
       result.operations += 1;
       result.events += folded.events;
       if (batch.length >= pageSize) {
-        await upsertProjectionRows(db, table, layout, batch);
+        await shadow.write(batch, { db });
         batch = [];
       }
     }
-    await upsertProjectionRows(db, table, layout, batch);
-    await addLogActivity(db, table, activity);
+    await shadow.write(batch, { db, activity });
   }
   return result;
 }

@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../envelope/operation-event';
 import { applyEvent, emptyProjection, Projection } from '../projection/operation-fold';
-import type { ProjectionRow } from './projection-row';
-import type { LogActivity } from './read-model-tables';
+import type { ProjectionRow } from '../event-store/projection/projection-rows';
+import type { LogActivity } from '../event-store/read-models/read-model-tables';
 
 /** Where folding also sums what the events add to the rollups: only events after `after` count. */
 export interface ActivityCollector {

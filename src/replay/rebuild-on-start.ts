@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type ResolvedConfig } from '../config/app-config';
 import { BackgroundReplayJobs } from './background-replay-jobs';
-import { ProjectionDefinitions } from './projection-definitions';
+import { ProjectionDefinitions } from '../event-store/projection/projection-definitions';
 import { RebuildInProgressError } from './replay-errors';
 
 /**

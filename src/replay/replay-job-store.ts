@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { GlobalPosition } from '../event-store/global-position';
-import { jobAliveSql } from './replay-job-lease';
+import { jobAliveSql, ReplayJobLease } from './replay-job-lease';
 import { ReplayJob, ReplayJobKind, ReplayJobRow, ReplayPhase, toReplayJob, VerifyReport } from './replay-job';
-import { selectRows, SqlRunner } from './sql';
+import { selectRows, type SqlRunner } from '../event-store/sql';
 
 /** Progress written together with the shadow rows it describes (same transaction). */
 export interface BulkProgress {
@@ -17,6 +17,11 @@ export interface BulkProgress {
 @Injectable()
 export class ReplayJobStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** A dedicated connection for a job's advisory locks (held for as long as the job runs). */
+  openLease(): Promise<ReplayJobLease> {
+    return ReplayJobLease.open(this.dataSource);
+  }
 
   async create(db: SqlRunner, kind: ReplayJobKind, definitionVersion: number): Promise<ReplayJob> {
     return this.one(
@@ -81,10 +86,10 @@ export class ReplayJobStore {
   }
 
   async finish(
-    db: SqlRunner,
     id: number,
     status: 'succeeded' | 'failed' | 'cancelled',
     details: { error?: string; report?: VerifyReport; caughtUpPosition?: GlobalPosition } = {},
+    db: SqlRunner = this.dataSource,
   ): Promise<ReplayJob> {
     return this.update(
       db,

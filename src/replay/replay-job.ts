@@ -1,18 +1,12 @@
 import { toGlobalPosition, type GlobalPosition } from '../event-store/global-position';
-import { toCount } from './sql';
-import type { ReadModelReport } from './read-model-verify';
+import type { DifferenceExample } from '../event-store/projection/projection-diff';
+import type { ReadModelReport } from '../event-store/read-models/read-model-verify';
+import { toCount } from '../event-store/sql';
 
 export type ReplayJobKind = 'rebuild' | 'verify';
 /** `interrupted`: stored as running, but no process holds the job (it crashed or was killed). */
 export type ReplayJobStatus = 'running' | 'cancelled' | 'failed' | 'succeeded' | 'interrupted';
 export type ReplayPhase = 'bulk' | 'catch-up' | 'swap' | 'diff' | 'done';
-
-export interface DifferenceExample {
-  operationId: string;
-  columns: string[];
-  liveVersion: number | null;
-  rebuiltVersion: number | null;
-}
 
 export interface VerifyReport {
   differences: number;

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
+import { EventStoreModule } from '../event-store/event-store.module';
 import { BackgroundReplayJobs } from './background-replay-jobs';
 import { ProjectionsAdminController } from './http/projections-admin.controller';
 import { OperationRebuilder } from './operation-rebuild';
-import { ProjectionDefinitions } from './projection-definitions';
 import { ProjectionRebuilder } from './projection-rebuilder';
 import { RebuildOnStart } from './rebuild-on-start';
 import { ReplayJobStore } from './replay-job-store';
@@ -12,15 +12,9 @@ import { ReplayJobStore } from './replay-job-store';
  * single-operation rebuild) and the fold-definition check at start-up.
  */
 @Module({
+  imports: [EventStoreModule],
   controllers: [ProjectionsAdminController],
-  providers: [
-    ReplayJobStore,
-    ProjectionDefinitions,
-    ProjectionRebuilder,
-    OperationRebuilder,
-    BackgroundReplayJobs,
-    RebuildOnStart,
-  ],
-  exports: [ProjectionRebuilder, OperationRebuilder, ProjectionDefinitions, ReplayJobStore],
+  providers: [ReplayJobStore, ProjectionRebuilder, OperationRebuilder, BackgroundReplayJobs, RebuildOnStart],
+  exports: [ProjectionRebuilder, OperationRebuilder, ReplayJobStore],
 })
 export class ReplayModule {}

@@ -1,10 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, type ResolvedConfig } from '../config/app-config';
 import type { StoredEvent } from '../envelope/operation-event';
 import { EventStore } from '../event-store/event-store.service';
-import { type GlobalPosition, toGlobalPosition } from '../event-store/global-position';
+import type { GlobalPosition } from '../event-store/global-position';
 
 /** Something that wants every event of the global feed from the moment it subscribed. */
 export interface FeedListener {
@@ -49,7 +47,6 @@ export class FeedBroadcaster implements OnModuleDestroy {
 
   constructor(
     private readonly store: EventStore,
-    @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
@@ -91,11 +88,8 @@ export class FeedBroadcaster implements OnModuleDestroy {
   }
 
   /** The highest position committed so far (0 for an empty log): "now" on the feed. */
-  async headPosition(): Promise<GlobalPosition> {
-    const rows: { head: string }[] = await this.dataSource.query(
-      'SELECT COALESCE(MAX(position), 0)::text AS head FROM operation_events',
-    );
-    return toGlobalPosition(rows[0]?.head ?? 0);
+  headPosition(): Promise<GlobalPosition> {
+    return this.store.headPosition();
   }
 
   /** Closes every stream and stops the poller, so that the HTTP server can close. */

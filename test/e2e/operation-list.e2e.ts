@@ -3,7 +3,7 @@ import {
   listOperationsSql,
   NARROW_RANGE_AT_MOST,
   narrowRangeProbeSql,
-} from '../../src/operations/queries/list-operations.handler';
+} from '../../src/event-store/read-models/operation-list-sql';
 import { ListOperationsQuery } from '../../src/operations/queries/list-operations.query';
 import {
   operationEvent,

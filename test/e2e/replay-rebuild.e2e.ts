@@ -1,11 +1,7 @@
 import { Client } from 'pg';
 import type { OperationEvent } from '../../src/envelope/operation-event';
-import {
-  EventStore,
-  STORED_EVENT_COLUMNS,
-  type StoredEventRow,
-  toStoredEvent,
-} from '../../src/event-store/event-store.service';
+import { EventStore } from '../../src/event-store/event-store.service';
+import { STORED_EVENT_COLUMNS, type StoredEventRow, toStoredEvent } from '../../src/event-store/log/stored-event-row';
 import { foldEvents, type OperationState } from '../../src/projection/operation-fold';
 import { ProjectionRebuilder } from '../../src/replay/projection-rebuilder';
 import {

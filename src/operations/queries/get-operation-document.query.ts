@@ -1,10 +1,7 @@
 import { Query } from '@nestjs/cqrs';
+import type { OperationDocument } from '../../event-store/projection/projection-store';
 
-/** The stored state as Postgres holds it, serialised: the hot read path sends it without re-encoding. */
-export interface OperationDocument {
-  version: number;
-  json: string;
-}
+export type { OperationDocument };
 
 export class GetOperationDocumentQuery extends Query<OperationDocument | null> {
   constructor(readonly operationId: string) {

@@ -1,25 +1,14 @@
 import { Query } from '@nestjs/cqrs';
-import type { OperationState, OperationStatus, StageStatus } from '../../projection/operation-fold';
+import type {
+  OperationFilter,
+  OperationListRequest,
+  OperationPage,
+} from '../../event-store/read-models/operator-reads';
 
-export interface OperationFilter {
-  statuses: OperationStatus[];
-  stage: string | null;
-  stageStatus: StageStatus | null;
-  source: string | null;
-  updatedAfter: string | null;
-  updatedBefore: string | null;
-  /** Ids starting with this (ASCII, as every operation id is). */
-  idPrefix?: string | null;
-}
-
-export interface OperationPage {
-  items: OperationState[];
-  /** The first position of the last item: pass it back to continue; null on the last page. */
-  nextAfterPosition: number | null;
-}
+export type { OperationFilter, OperationPage };
 
 /** Newest operations first, by the position of their first event (stable while new ones arrive). */
-export class ListOperationsQuery extends Query<OperationPage> {
+export class ListOperationsQuery extends Query<OperationPage> implements OperationListRequest {
   constructor(
     readonly filter: OperationFilter,
     readonly beforePosition: number | null,

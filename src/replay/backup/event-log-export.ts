@@ -1,14 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { DataSource } from 'typeorm';
 import type { GlobalPosition } from '../../event-store/global-position';
-import { readEventsByPosition, readHeadPosition } from '../event-log-reader';
-import { selectRows, toCount } from '../sql';
+import { EventLogReader } from '../../event-store/log/event-log-reader';
 import { toBackupLine } from './backup-line';
 
 export interface ExportOptions {
@@ -34,22 +31,17 @@ export interface ExportSummary {
  */
 @Injectable()
 export class EventLogExporter {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly log: EventLogReader) {}
 
   async export(file: string, options: ExportOptions): Promise<ExportSummary> {
     // Every event at or below the head is already committed (gap-safe positions): the file is a true cut.
-    const upTo = await readHeadPosition(this.dataSource);
-    const [count] = await selectRows<{ total: string }>(
-      this.dataSource,
-      'SELECT count(*) AS total FROM operation_events WHERE position > $1 AND position <= $2',
-      [options.after, upTo],
-    );
-    const total = toCount(count.total);
+    const upTo = await this.log.headPosition();
+    const total = await this.log.countEvents(options.after, upTo);
     const gzip = file.endsWith('.gz');
     let events = 0;
-    const dataSource = this.dataSource;
+    const log = this.log;
     async function* lines(): AsyncGenerator<string> {
-      for await (const page of readEventsByPosition(dataSource, options.after, upTo, options.pageSize)) {
+      for await (const page of log.byPosition(options.after, upTo, options.pageSize)) {
         events += page.length;
         yield page.map((event) => `${toBackupLine(event)}\n`).join('');
         options.onProgress?.(events, total);

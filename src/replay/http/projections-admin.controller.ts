@@ -15,7 +15,7 @@ import { API_KEY_SCHEME } from '../../openapi/api-key-scheme';
 import { ApiAuthProblems, ApiProblemResponse, type ProblemExample } from '../../openapi/decorators';
 import { ProjectionStatusDto, ReplayJobDto } from '../../openapi/schemas/replay.schema';
 import { BackgroundReplayJobs } from '../background-replay-jobs';
-import { ProjectionDefinitions } from '../projection-definitions';
+import { ProjectionDefinitions } from '../../event-store/projection/projection-definitions';
 import { ProjectionRebuilder } from '../projection-rebuilder';
 import { RebuildInProgressError, ReplayJobNotFoundError, ReplayJobNotResumableError } from '../replay-errors';
 import { ReplayJobStore } from '../replay-job-store';

@@ -10,18 +10,18 @@
  *   index): collected while the log is folded, written in the transaction that
  *   writes the folded rows.
  */
-import type { StoredEvent } from '../envelope/operation-event';
-import { readModelTriggersSql } from '../event-store/migrations/1764000500000-operator-read-models';
+import type { StoredEvent } from '../../envelope/operation-event';
+import { readModelTriggersSql } from '../migrations/1764000500000-operator-read-models';
 import {
   minuteOf,
   StageActivityRollup,
   stageEventActivity,
   stageStateOf,
   type RollupCell,
-} from '../projection/stage-activity';
-import type { Projection } from '../projection/operation-fold';
-import { LIVE_TABLE } from './shadow-table';
-import { quoteIdentifier, selectRows, SqlRunner } from './sql';
+} from '../../projection/stage-activity';
+import type { Projection } from '../../projection/operation-fold';
+import { LIVE_TABLE } from '../projection/shadow-table';
+import { quoteIdentifier, selectRows, SqlRunner } from '../sql';
 
 /** Live read model → suffix of its shadow twin (`<shadow>_<suffix>`). */
 export const ROW_DERIVED_TABLES = {

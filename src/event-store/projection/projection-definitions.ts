@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { PROJECTION_DEFINITION_VERSION } from '../projection/operation-fold';
-import { selectRows, SqlRunner } from './sql';
+import { PROJECTION_DEFINITION_VERSION } from '../../projection/operation-fold';
+import { selectRows, SqlRunner } from '../sql';
 
 export const OPERATIONS_PROJECTION = 'operations';
 

@@ -1,6 +1,6 @@
-import type { GlobalPosition } from '../event-store/global-position';
-import type { FoldMemo, OperationState } from '../projection/operation-fold';
-import { quoteIdentifier, selectRows, SqlRunner } from './sql';
+import type { GlobalPosition } from '../global-position';
+import type { FoldMemo, OperationState } from '../../projection/operation-fold';
+import { quoteIdentifier, selectRows, SqlRunner } from '../sql';
 
 /** One operation's projection as the rebuild computes it from the log. */
 export interface ProjectionRow {
@@ -47,7 +47,7 @@ export async function readProjectionLayout(db: SqlRunner): Promise<ProjectionLay
   const unknown = [...names].filter((name) => !REQUIRED_COLUMNS.includes(name) && !OPTIONAL_COLUMNS.includes(name));
   if (unknown.length > 0) {
     throw new UnsupportedProjectionSchemaError(
-      `the rebuild does not know how to compute column(s) ${unknown.join(', ')} (src/replay/projection-row.ts)`,
+      `the rebuild does not know how to compute column(s) ${unknown.join(', ')} (src/event-store/projection/projection-rows.ts)`,
     );
   }
   return { hasFirstPosition: names.has('first_position') };

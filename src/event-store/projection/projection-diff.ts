@@ -1,8 +1,15 @@
-import type { GlobalPosition } from '../event-store/global-position';
-import { comparedColumns, ProjectionLayout } from './projection-row';
-import type { DifferenceExample } from './replay-job';
+import type { GlobalPosition } from '../global-position';
+import { comparedColumns, ProjectionLayout } from './projection-rows';
 import { LIVE_TABLE } from './shadow-table';
-import { quoteIdentifier, selectRows, SqlRunner } from './sql';
+import { quoteIdentifier, selectRows, SqlRunner } from '../sql';
+
+/** An operation whose live row and rebuilt row differ, and in which columns. */
+export interface DifferenceExample {
+  operationId: string;
+  columns: string[];
+  liveVersion: number | null;
+  rebuiltVersion: number | null;
+}
 
 export interface ProjectionDiff {
   /** Operations whose live row differs from the rebuilt one although no event reached them after `horizon`. */

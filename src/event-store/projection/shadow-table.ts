@@ -1,4 +1,4 @@
-import { quoteIdentifier, selectRows, SqlRunner } from './sql';
+import { quoteIdentifier, selectRows, SqlRunner } from '../sql';
 
 export const LIVE_TABLE = 'operations';
 

@@ -5,10 +5,10 @@
  * twins). Differences are described one per line, for operators.
  */
 import type { DataSource } from 'typeorm';
-import type { GlobalPosition } from '../event-store/global-position';
-import { readHeadPosition } from './event-log-reader';
+import type { GlobalPosition } from '../global-position';
+import { readHeadPosition } from '../log/event-log-reader';
 import { LOG_DERIVED_TABLES, twinOf } from './read-model-tables';
-import { quoteIdentifier, selectRows, SqlRunner } from './sql';
+import { quoteIdentifier, selectRows, SqlRunner } from '../sql';
 
 export interface ReadModelReport {
   differences: number;

@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { StoredEvent } from '../../envelope/operation-event';
+import { type GlobalPosition, toGlobalPosition } from '../global-position';
+import { selectRows, type SqlRunner, toCount } from '../sql';
+import { STORED_EVENT_COLUMNS, type StoredEventRow, toStoredEvent } from './stored-event-row';
+
+/** Where a stream ordered by (operation_id, version) resumes: strictly after this event. */
+export interface OperationCursor {
+  operationId: string;
+  version: number;
+}
+
+/** Sorts before every event: operation ids are at least one character long. */
+const START: OperationCursor = { operationId: '', version: 0 };
+const MAX_VERSION = 2_147_483_647;
+
+/** Resumes after every event of `operationId`. */
+export function afterOperation(operationId: string | null): OperationCursor {
+  return operationId === null ? START : { operationId, version: MAX_VERSION };
+}
+
+export interface OperationStreamOptions {
+  after: OperationCursor;
+  /** Only events at or below this position: the stream is a consistent cut of the log. */
+  upTo: GlobalPosition;
+  /** Only these operations (the catch-up refolds). */
+  operationIds?: readonly string[];
+  pageSize: number;
+}
+
+/**
+ * The highest committed position. Every event at or below it is committed
+ * too: appends take positions under the append-order lock held until commit,
+ * so positions become visible in the order they were assigned.
+ */
+export async function readHeadPosition(db: SqlRunner): Promise<GlobalPosition> {
+  const [row] = await selectRows<{ head: string | null }>(db, 'SELECT max(position) AS head FROM operation_events');
+  return toGlobalPosition(row.head ?? 0);
+}
+
+/**
+ * The log scanned in pages, for rebuilds, verifies and exports. Every method
+ * takes an optional `db`: a transaction of ProjectionStore.transaction or
+ * withAppendsHeld, when the scan must see what that transaction sees.
+ */
+@Injectable()
+export class EventLogReader {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * The log ordered by (operation_id, version), in pages. Keyset pagination on
+   * the (operation_id, version) unique index rather than a server-side cursor:
+   * each page is a short query, so a rebuild of any length holds no transaction
+   * open (vacuum keeps working) and resumes from any operation boundary.
+   */
+  async *byOperation(options: OperationStreamOptions, db: SqlRunner = this.dataSource): AsyncGenerator<StoredEvent[]> {
+    const filter = options.operationIds ? 'AND operation_id = ANY($5::text[])' : '';
+    const readPage = (after: OperationCursor) =>
+      selectRows<StoredEventRow>(
+        db,
+        `SELECT ${STORED_EVENT_COLUMNS} FROM operation_events
+         WHERE (operation_id, version) > ($1, $2) AND position <= $3 ${filter}
+         ORDER BY operation_id, version LIMIT $4`,
+        [
+          after.operationId,
+          after.version,
+          options.upTo,
+          options.pageSize,
+          ...(options.operationIds ? [options.operationIds] : []),
+        ],
+      );
+    let page = readPage(options.after);
+    for (;;) {
+      const rows = await page;
+      if (rows.length === 0) return;
+      const full = rows.length === options.pageSize;
+      if (full) {
+        // Read-ahead: Postgres reads the next page while the caller folds and writes this one.
+        const last = rows[rows.length - 1];
+        page = readPage({ operationId: last.operation_id, version: last.version });
+        // A caller that stops early leaves the read-ahead unobserved; its failure is of no interest then.
+        page.catch(() => undefined);
+      }
+      yield rows.map(toStoredEvent);
+      if (!full) return;
+    }
+  }
+
+  /** The log in position order after `after`, up to `upTo` (export). */
+  async *byPosition(after: GlobalPosition, upTo: GlobalPosition, pageSize: number): AsyncGenerator<StoredEvent[]> {
+    let cursor = after;
+    for (;;) {
+      const rows = await selectRows<StoredEventRow>(
+        this.dataSource,
+        `SELECT ${STORED_EVENT_COLUMNS} FROM operation_events
+         WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
+        [cursor, upTo, pageSize],
+      );
+      if (rows.length === 0) return;
+      yield rows.map(toStoredEvent);
+      if (rows.length < pageSize) return;
+      cursor = toGlobalPosition(rows[rows.length - 1].position);
+    }
+  }
+
+  /** The highest committed position (see readHeadPosition). */
+  headPosition(db: SqlRunner = this.dataSource): Promise<GlobalPosition> {
+    return readHeadPosition(db);
+  }
+
+  /** How many events have a position in (after, upTo]. */
+  async countEvents(after: GlobalPosition, upTo: GlobalPosition): Promise<number> {
+    const [count] = await selectRows<{ total: string }>(
+      this.dataSource,
+      'SELECT count(*) AS total FROM operation_events WHERE position > $1 AND position <= $2',
+      [after, upTo],
+    );
+    return toCount(count.total);
+  }
+
+  /** Ids of the operations with events in (after, upTo], in id order, a page at a time. */
+  async *touchedOperations(
+    after: GlobalPosition,
+    upTo: GlobalPosition,
+    pageSize: number,
+    db: SqlRunner = this.dataSource,
+  ): AsyncGenerator<string[]> {
+    let lastId = '';
+    for (;;) {
+      const rows = await selectRows<{ operation_id: string }>(
+        db,
+        `SELECT DISTINCT operation_id FROM operation_events
+         WHERE position > $1 AND position <= $2 AND operation_id > $3
+         ORDER BY operation_id LIMIT $4`,
+        [after, upTo, lastId, pageSize],
+      );
+      if (rows.length === 0) return;
+      yield rows.map((r) => r.operation_id);
+      if (rows.length < pageSize) return;
+      lastId = rows[rows.length - 1].operation_id;
+    }
+  }
+}

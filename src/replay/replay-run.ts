@@ -1,0 +1,218 @@
+import { Logger } from '@nestjs/common';
+import { failpoints } from '../common/failpoints';
+import { afterOperation, type EventLogReader } from '../event-store/log/event-log-reader';
+import type { ProjectionDefinitions } from '../event-store/projection/projection-definitions';
+import type { ProjectionRow } from '../event-store/projection/projection-rows';
+import type { ProjectionStore } from '../event-store/projection/projection-store';
+import type { ShadowProjection } from '../event-store/projection/shadow-projection';
+import { LogActivity } from '../event-store/read-models/read-model-tables';
+import { isLockTimeout } from '../event-store/sql';
+import type { MetricsService } from '../metrics/metrics.service';
+import { catchUp } from './catch-up';
+import { foldOperations } from './operation-folder';
+import { ReplayCancelledError } from './replay-errors';
+import type { ReplayJob, VerifyReport } from './replay-job';
+import type { ReplayJobStore } from './replay-job-store';
+
+/** Online catch-up rounds before the swap; each one shortens the work done under the lock. */
+const MAX_ONLINE_CATCH_UP_ROUNDS = 5;
+/** How long the swap waits for in-flight appends (and queues new ones) before it backs off. */
+const SWAP_LOCK_TIMEOUT_MS = 5000;
+const SWAP_ATTEMPTS = 5;
+const VERIFY_EXAMPLES = 5;
+const VERIFY_RECHECK_ROUNDS = 3;
+
+/** What a phase needs besides the job: the stores it reads and writes. */
+export interface ReplayRunDependencies {
+  log: EventLogReader;
+  projections: ProjectionStore;
+  definitions: ProjectionDefinitions;
+  jobs: ReplayJobStore;
+  metrics: MetricsService;
+}
+
+export interface ReplayRunSettings {
+  shadow: ShadowProjection;
+  pageSize: number;
+  /** Called with the job after each checkpoint and phase change. */
+  report: (job: ReplayJob) => void;
+  /** Stops the job at its next checkpoint (Ctrl-C in the CLI, shutdown of the service). */
+  signal?: AbortSignal;
+}
+
+/**
+ * The phases of one run of a replay job, each ending at a checkpoint a
+ * resumed job continues from: the bulk pass folds the log up to the job's
+ * horizon into the shadow; online catch-up rounds fold what arrived since;
+ * then a rebuild swaps the shadow in with appends held, and a verify diffs it
+ * with the live projection. docs/operations.md explains why the swap cannot
+ * miss an event.
+ */
+export class ReplayRun {
+  private readonly logger = new Logger('Replay');
+
+  constructor(
+    private readonly deps: ReplayRunDependencies,
+    private readonly settings: ReplayRunSettings,
+  ) {}
+
+  private get shadow(): ShadowProjection {
+    return this.settings.shadow;
+  }
+
+  /**
+   * Folds the log up to the job's horizon, ordered by (operation_id, version),
+   * writing the shadow rows and the checkpoint in one transaction per batch:
+   * a resumed job continues after the last operation written, never twice.
+   */
+  async bulkPass(initial: ReplayJob): Promise<ReplayJob> {
+    const { log, projections, jobs, metrics } = this.deps;
+    const { pageSize } = this.settings;
+    let job = initial;
+    const pages = log.byOperation({
+      after: afterOperation(job.checkpointOperationId),
+      upTo: job.horizonPosition!,
+      pageSize,
+    });
+    let batch: ProjectionRow[] = [];
+    let batchEvents = 0;
+    // What the batch's events add to the rollups: written with its rows, so a resumed job never adds twice.
+    const activity = { log: new LogActivity(), after: 0 };
+    // One write in flight while the next batch is folded; writes (and so checkpoints) stay in order.
+    let writing: Promise<void> = Promise.resolve();
+    const write = async (rows: ProjectionRow[], events: number, added: LogActivity) => {
+      job = await projections.transaction(async (db) => {
+        await this.shadow.write(rows, { db, activity: added });
+        if (failpoints.on) await failpoints.reach('rebuild.bulk.before-commit', () => ({ job: job.id }));
+        return jobs.recordBulkProgress(db, job.id, {
+          checkpointOperationId: rows[rows.length - 1].id,
+          events,
+          operations: rows.length,
+        });
+      });
+      if (job.kind === 'rebuild') metrics.rebuildEvents.inc(events);
+      this.settings.report(job);
+    };
+    const flush = async () => {
+      await writing;
+      this.stopIfCancelled(job);
+      if (batch.length === 0) return;
+      writing = write(batch, batchEvents, activity.log);
+      activity.log = new LogActivity();
+      // Marked as handled now; the next flush awaits it and rethrows its failure.
+      writing.catch(() => undefined);
+      batch = [];
+      batchEvents = 0;
+    };
+    this.stopIfCancelled(job);
+    try {
+      for await (const folded of foldOperations(pages, activity)) {
+        batch.push(folded.row);
+        batchEvents += folded.events;
+        if (batch.length >= pageSize || batchEvents >= pageSize * 10) await flush();
+      }
+      await flush();
+    } finally {
+      // Never leave a write running behind a failure or a cancel.
+      await writing.catch(() => undefined);
+    }
+    await writing;
+    this.stopIfCancelled(job);
+    if (job.kind === 'rebuild') await this.shadow.completeIndexes();
+    await this.shadow.analyze();
+    job = await jobs.recordPhase(job.id, 'catch-up', job.horizonPosition!);
+    this.settings.report(job);
+    return job;
+  }
+
+  /**
+   * Refolds the operations that received events since the shadow was last
+   * brought up to date, without blocking anyone, until the tail left for the
+   * swap (done under a lock) is short.
+   */
+  async catchUpOnline(initial: ReplayJob): Promise<ReplayJob> {
+    const { log, projections, jobs } = this.deps;
+    const { pageSize } = this.settings;
+    let job = initial;
+    for (let round = 0; round < MAX_ONLINE_CATCH_UP_ROUNDS; round += 1) {
+      const from = job.caughtUpPosition ?? job.horizonPosition!;
+      const head = await log.headPosition();
+      if (head <= from) break;
+      // One transaction with its checkpoint: the rollups it adds to are not idempotent.
+      job = await projections.transaction(async (db) => {
+        await catchUp(log, this.shadow, from, head, pageSize, db);
+        if (failpoints.on) await failpoints.reach('rebuild.catch-up.before-commit', () => ({ job: job.id }));
+        return jobs.recordPhase(job.id, 'catch-up', head, db);
+      });
+      this.settings.report(job);
+      this.stopIfCancelled(job);
+      if (head - from < pageSize) break;
+    }
+    return job;
+  }
+
+  /**
+   * The one moment that blocks: with appends held (ProjectionStore.withAppendsHeld)
+   * the head of the log read now is final until commit; the last events are
+   * folded in, the shadow replaces the live projection, and all of it commits
+   * at once. Readers wait for the commit and then read the new table.
+   */
+  async swap(initial: ReplayJob): Promise<ReplayJob> {
+    const { log, projections, definitions, jobs } = this.deps;
+    let job = await jobs.recordPhase(initial.id, 'swap');
+    this.settings.report(job);
+    for (let attempt = 1; ; attempt += 1) {
+      this.stopIfCancelled(job);
+      const from = job.caughtUpPosition ?? job.horizonPosition!;
+      try {
+        return await projections.withAppendsHeld(
+          async (db) => {
+            const head = await log.headPosition(db);
+            await catchUp(log, this.shadow, from, head, this.settings.pageSize, db);
+            await this.shadow.swapIn(db);
+            await definitions.recordBuilt(db, job.definitionVersion);
+            if (failpoints.on) await failpoints.reach('rebuild.swap.before-commit', () => ({ job: job.id }));
+            return jobs.finish(job.id, 'succeeded', { caughtUpPosition: head }, db);
+          },
+          { lockTimeoutMs: SWAP_LOCK_TIMEOUT_MS },
+        );
+      } catch (error) {
+        if (!isLockTimeout(error) || attempt >= SWAP_ATTEMPTS) throw error;
+        this.logger.warn(`rebuild job ${job.id}: the live table stayed busy for ${SWAP_LOCK_TIMEOUT_MS} ms; retrying`);
+        job = await this.catchUpOnline(job);
+      }
+    }
+  }
+
+  /** Diffs the shadow with the live table; operations that keep changing are compared again after a catch-up. */
+  async verify(initial: ReplayJob): Promise<ReplayJob> {
+    const { log, jobs } = this.deps;
+    const { pageSize } = this.settings;
+    const job = await jobs.recordPhase(initial.id, 'diff');
+    this.settings.report(job);
+    let horizon = job.caughtUpPosition ?? job.horizonPosition!;
+    const report: VerifyReport = { differences: 0, examples: [], unsettled: [] };
+    let diff = await this.shadow.diff(horizon, { exampleLimit: VERIFY_EXAMPLES });
+    for (let round = 0; ; round += 1) {
+      report.differences += diff.differences;
+      report.examples.push(...diff.examples.slice(0, VERIFY_EXAMPLES - report.examples.length));
+      if (diff.moving.length === 0 || round >= VERIFY_RECHECK_ROUNDS) break;
+      const head = await log.headPosition();
+      await catchUp(log, this.shadow, horizon, head, pageSize);
+      horizon = head;
+      diff = await this.shadow.diff(horizon, { onlyOperationIds: diff.moving, exampleLimit: VERIFY_EXAMPLES });
+    }
+    report.unsettled = diff.moving;
+    report.readModels = await this.shadow.verifyReadModels(horizon, async (from, to) => {
+      await catchUp(log, this.shadow, from, to, pageSize);
+      horizon = to;
+    });
+    await this.shadow.dropTable();
+    await this.shadow.dropReadModels();
+    return jobs.finish(job.id, 'succeeded', { report, caughtUpPosition: horizon });
+  }
+
+  stopIfCancelled(job: ReplayJob): void {
+    if (job.cancelRequested || this.settings.signal?.aborted) throw new ReplayCancelledError(job.id);
+  }
+}
