@@ -56,8 +56,8 @@ export interface OperationStats {
 }
 
 /** The service's own view type: client and server cannot drift apart. */
-export type { DeadLetterView as DeadLetter } from '../ingest/dead-letters.query';
-import type { DeadLetterView } from '../ingest/dead-letters.query';
+export type { DeadLetterView as DeadLetter } from '../contract/dead-letter-view';
+import type { DeadLetterView } from '../contract/dead-letter-view';
 
 export interface RepublishResult {
   republished: number[];

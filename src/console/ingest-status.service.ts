@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, type ResolvedConfig } from '../config/app-config';
 import { canonicalTimeOfDate } from '../envelope/event-time';
+import { DeadLetterStore } from '../ingest/dead-letters/dead-letter-store';
 import { KafkaIngestService } from '../ingest/kafka-ingest.service';
 import { MetricsService } from '../metrics/metrics.service';
 import type { IngestStatusView } from './ingest-status';
@@ -28,7 +27,7 @@ export class IngestStatusService {
   constructor(
     private readonly ingest: KafkaIngestService,
     private readonly metrics: MetricsService,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly deadLetterStore: DeadLetterStore,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
@@ -88,17 +87,14 @@ export class IngestStatusService {
   private async updateDeadLetterCount(): Promise<IngestStatusView['deadLetters']> {
     const full = Date.now() - this.deadLetters.countedAt > FULL_RECOUNT_MS;
     const after = full ? '0' : this.deadLetters.throughId;
-    const [row]: { n: string; max_id: string | null; newest: Date | null }[] = await this.dataSource.query(
-      `SELECT count(*) AS n, max(id)::text AS max_id, max(created_at) AS newest FROM dead_letters WHERE id > $1`,
-      [after],
-    );
-    const counted = Number(row.n);
+    const row = await this.deadLetterStore.countAfter(after);
+    const counted = row.count;
     const newestAt = row.newest ? canonicalTimeOfDate(new Date(row.newest)) : null;
     this.deadLetters = full
-      ? { throughId: row.max_id ?? '0', total: counted, newestAt, countedAt: Date.now() }
+      ? { throughId: row.maxId ?? '0', total: counted, newestAt, countedAt: Date.now() }
       : {
           ...this.deadLetters,
-          throughId: row.max_id ?? this.deadLetters.throughId,
+          throughId: row.maxId ?? this.deadLetters.throughId,
           total: this.deadLetters.total + counted,
           newestAt: newestAt ?? this.deadLetters.newestAt,
         };

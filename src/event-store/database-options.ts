@@ -1,6 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
 import { PoolRecordingPg } from './database-pool';
-import { DeadLetterRecord } from './event-store.entities';
 import { CreateEventLog1764000000000 } from './migrations/1764000000000-create-event-log';
 import { OperationListIndexes1764000100000 } from './migrations/1764000100000-operation-list-indexes';
 import { DeadLetterRepublish1764000300000 } from './migrations/1764000300000-dead-letter-republish';
@@ -16,7 +15,8 @@ export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
     url,
     // pg itself, with its pool recorded for the prepared-statement read (database-pool.ts).
     driver: new PoolRecordingPg(),
-    entities: [DeadLetterRecord],
+    // No entities: each table's owner reads and writes it with SQL.
+    entities: [],
     migrations: [
       CreateEventLog1764000000000,
       OperationListIndexes1764000100000,

@@ -2,9 +2,10 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { APP_CONFIG, ResolvedConfig } from '../config/app-config';
 import { EventStoreModule } from '../event-store/event-store.module';
-import { DeadLetterService } from './dead-letter.service';
-import { ListDeadLettersHandler } from './dead-letters.handler';
-import { RepublishDeadLettersHandler } from './republish-dead-letters.handler';
+import { RepublishDeadLettersHandler } from './dead-letters/commands/republish-dead-letters.handler';
+import { DeadLetterStore } from './dead-letters/dead-letter-store';
+import { DeadLetterService } from './dead-letters/dead-letter.service';
+import { ListDeadLettersHandler } from './dead-letters/queries/list-dead-letters.handler';
 import { AppendEventsController } from './http/append-events.controller';
 import { DeadLettersController } from './http/dead-letters.controller';
 import { RequestAppendCoalescer } from './http/request-append-coalescer';
@@ -30,10 +31,11 @@ import { KafkaIngestService } from './kafka-ingest.service';
           sessionTimeoutMs: config.kafkaSessionTimeoutMs,
         }),
     },
+    DeadLetterStore,
     DeadLetterService,
     KafkaIngestService,
     RequestAppendCoalescer,
   ],
-  exports: [KafkaIngestService, DeadLetterService],
+  exports: [KafkaIngestService, DeadLetterService, DeadLetterStore],
 })
 export class IngestModule {}

@@ -11,8 +11,8 @@ import type { AppendOutcome } from '../event-store/event-store.service';
 import { isTransientDatabaseError } from '../event-store/transient-errors';
 import { MetricsService } from '../metrics/metrics.service';
 import { AppendCoalescer } from './append-coalescer';
-import { DeadLetter } from './dead-letter';
-import { DeadLetterService } from './dead-letter.service';
+import { DeadLetter } from './dead-letters/dead-letter';
+import { DeadLetterService } from './dead-letters/dead-letter.service';
 import { IncomingBatch, KafkaGateway } from './kafka/kafka-gateway';
 import { backoffDelayMs } from './retry-backoff';
 

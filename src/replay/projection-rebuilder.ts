@@ -11,9 +11,9 @@ import {
   ReplayJobNotFoundError,
   ReplayJobNotResumableError,
 } from './replay-errors';
-import { ReplayJob, ReplayJobKind, shadowTableOf } from './replay-job';
-import { REBUILD_SLOT, ReplayJobLease } from './replay-job-lease';
-import { ReplayJobStore } from './replay-job-store';
+import { ReplayJob, ReplayJobKind, shadowTableOf } from './jobs/replay-job';
+import { REBUILD_SLOT, ReplayJobLease } from './jobs/replay-job-lease';
+import { ReplayJobStore } from './jobs/replay-job-store';
 import { ReplayRun } from './replay-run';
 
 export const DEFAULT_PAGE_SIZE = 1000;

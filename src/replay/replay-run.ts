@@ -11,8 +11,8 @@ import type { MetricsService } from '../metrics/metrics.service';
 import { catchUp } from './catch-up';
 import { foldOperations } from './operation-folder';
 import { ReplayCancelledError } from './replay-errors';
-import type { ReplayJob, VerifyReport } from './replay-job';
-import type { ReplayJobStore } from './replay-job-store';
+import type { ReplayJob, VerifyReport } from './jobs/replay-job';
+import type { ReplayJobStore } from './jobs/replay-job-store';
 
 /** Online catch-up rounds before the swap; each one shortens the work done under the lock. */
 const MAX_ONLINE_CATCH_UP_ROUNDS = 5;

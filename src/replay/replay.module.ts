@@ -5,7 +5,7 @@ import { ProjectionsAdminController } from './http/projections-admin.controller'
 import { OperationRebuilder } from './operation-rebuild';
 import { ProjectionRebuilder } from './projection-rebuilder';
 import { RebuildOnStart } from './rebuild-on-start';
-import { ReplayJobStore } from './replay-job-store';
+import { ReplayJobStore } from './jobs/replay-job-store';
 
 /**
  * Replay: the projection rebuilt from the log (zero-downtime rebuild, verify,

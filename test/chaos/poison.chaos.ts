@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { DEAD_LETTER_HEADERS } from '../../src/ingest/dead-letter';
+import { DEAD_LETTER_HEADERS } from '../../src/ingest/dead-letters/dead-letter';
 import { connectProducer, createTestContext, queryDatabase, uniqueName } from '../support/test-app';
 import { testInfrastructure } from '../support/test-env';
 import { waitFor } from '../support/wait-for';

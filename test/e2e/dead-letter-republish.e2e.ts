@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { REPUBLISHED_FROM_HEADER } from '../../src/ingest/dead-letter.service';
+import { REPUBLISHED_FROM_HEADER } from '../../src/ingest/dead-letters/dead-letter.service';
 import {
   cloudEvent,
   connectProducer,

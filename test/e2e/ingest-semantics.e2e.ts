@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { DEAD_LETTER_HEADERS } from '../../src/ingest/dead-letter';
+import { DEAD_LETTER_HEADERS } from '../../src/ingest/dead-letters/dead-letter';
 import {
   cloudEvent,
   connectProducer,

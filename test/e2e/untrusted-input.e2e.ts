@@ -1,7 +1,7 @@
 import type { Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { eventDigest } from '../../src/envelope/event-digest';
-import { DEAD_LETTER_HEADERS } from '../../src/ingest/dead-letter';
+import { DEAD_LETTER_HEADERS } from '../../src/ingest/dead-letters/dead-letter';
 import { databaseOptions } from '../../src/event-store/database-options';
 import { runMigrations } from '../../src/event-store/run-migrations';
 import {

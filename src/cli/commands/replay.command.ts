@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { isValidOperationId } from '../../envelope/parse-cloud-event';
 import { OperationRebuilder } from '../../replay/operation-rebuild';
 import { DEFAULT_PAGE_SIZE, ProjectionRebuilder, ReplayJobHandle } from '../../replay/projection-rebuilder';
-import type { ReplayJob } from '../../replay/replay-job';
+import type { ReplayJob } from '../../replay/jobs/replay-job';
 import { ReplayModule } from '../../replay/replay.module';
 import { integerArgument } from '../cli-arguments';
 import { CliContext, withCliContext } from '../cli-context';

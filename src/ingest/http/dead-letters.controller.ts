@@ -10,8 +10,8 @@ import {
   RepublishDeadLettersRequestDto,
   RepublishDeadLettersResultDto,
 } from '../../openapi/schemas/dead-letter.schema';
-import { RepublishDeadLettersCommand } from '../republish-dead-letters.command';
-import { ListDeadLettersQuery } from '../dead-letters.query';
+import { RepublishDeadLettersCommand } from '../dead-letters/commands/republish-dead-letters.command';
+import { ListDeadLettersQuery } from '../dead-letters/queries/list-dead-letters.query';
 import { IdCursorQuery, INTEGER_KINDS } from '../../common/integer-params';
 import { PageLimit } from '../../common/page-limit';
 

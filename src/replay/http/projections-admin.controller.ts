@@ -18,7 +18,7 @@ import { BackgroundReplayJobs } from '../background-replay-jobs';
 import { ProjectionDefinitions } from '../../event-store/projection/projection-definitions';
 import { ProjectionRebuilder } from '../projection-rebuilder';
 import { RebuildInProgressError, ReplayJobNotFoundError, ReplayJobNotResumableError } from '../replay-errors';
-import { ReplayJobStore } from '../replay-job-store';
+import { ReplayJobStore } from '../jobs/replay-job-store';
 import { presentReplayJob } from './replay-job.presenter';
 import { ReplayJobParams, StartRebuildBody } from './replay-requests';
 

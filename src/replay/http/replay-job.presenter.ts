@@ -1,4 +1,4 @@
-import type { ReplayJob } from '../replay-job';
+import type { ReplayJob } from '../jobs/replay-job';
 
 /** A replay job as the admin API shows it, with its progress and rate worked out. */
 export function presentReplayJob(job: ReplayJob) {

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { GlobalPosition } from '../event-store/global-position';
+import type { GlobalPosition } from '../../event-store/global-position';
 import { jobAliveSql, ReplayJobLease } from './replay-job-lease';
 import { ReplayJob, ReplayJobKind, ReplayJobRow, ReplayPhase, toReplayJob, VerifyReport } from './replay-job';
-import { selectRows, type SqlRunner } from '../event-store/sql';
+import { selectRows, type SqlRunner } from '../../event-store/sql';
 
 /** Progress written together with the shadow rows it describes (same transaction). */
 export interface BulkProgress {

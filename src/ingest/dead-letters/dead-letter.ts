@@ -1,5 +1,5 @@
-import type { IncomingRecord } from '../envelope/parse-kafka-record';
-import type { Rejection } from '../envelope/parse-cloud-event';
+import type { IncomingRecord } from '../../envelope/parse-kafka-record';
+import type { Rejection } from '../../envelope/parse-cloud-event';
 
 /** A refused input with everything needed to find, understand and re-publish it. */
 export interface DeadLetter {

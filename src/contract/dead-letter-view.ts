@@ -1,5 +1,4 @@
-import { Query } from '@nestjs/cqrs';
-
+/** A dead letter as the API returns it (GET /v1/admin/dead-letters) and the SDK types it. */
 export interface DeadLetterView {
   id: number;
   reason: string;
@@ -19,14 +18,4 @@ export interface DeadLetterView {
   /** When an operator last re-published it to the main topic, and how often. */
   republishedAt: string | null;
   republishCount: number;
-}
-
-/** Newest first; `beforeId` continues a previous page. */
-export class ListDeadLettersQuery extends Query<{ items: DeadLetterView[]; nextBeforeId: number | null }> {
-  constructor(
-    readonly beforeId: number | null,
-    readonly limit: number,
-  ) {
-    super();
-  }
 }

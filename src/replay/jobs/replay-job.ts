@@ -1,7 +1,7 @@
-import { toGlobalPosition, type GlobalPosition } from '../event-store/global-position';
-import type { DifferenceExample } from '../event-store/projection/projection-diff';
-import type { ReadModelReport } from '../event-store/read-models/read-model-verify';
-import { toCount } from '../event-store/sql';
+import { toGlobalPosition, type GlobalPosition } from '../../event-store/global-position';
+import type { DifferenceExample } from '../../event-store/projection/projection-diff';
+import type { ReadModelReport } from '../../event-store/read-models/read-model-verify';
+import { toCount } from '../../event-store/sql';
 
 export type ReplayJobKind = 'rebuild' | 'verify';
 /** `interrupted`: stored as running, but no process holds the job (it crashed or was killed). */

@@ -1,5 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import { selectRows } from '../event-store/sql';
+import { selectRows } from '../../event-store/sql';
 
 /** First key of every replay advisory lock ("oplr"); the second is a job id, or 0 for the rebuild slot. */
 export const REPLAY_LOCK_NAMESPACE = 0x6f706c72;

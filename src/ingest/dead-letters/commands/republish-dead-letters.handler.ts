@@ -1,5 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { DeadLetterService, type RepublishResult } from './dead-letter.service';
+import { DeadLetterService, type RepublishResult } from '../dead-letter.service';
 import { RepublishDeadLettersCommand } from './republish-dead-letters.command';
 
 @CommandHandler(RepublishDeadLettersCommand)

@@ -1,10 +1,8 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { canonicalTimeOfDate } from '../envelope/event-time';
-import { DeadLetterRecord } from '../event-store/event-store.entities';
-import { toGlobalPosition } from '../event-store/global-position';
-import { type DeadLetterView, ListDeadLettersQuery } from './dead-letters.query';
+import { canonicalTimeOfDate } from '../../../envelope/event-time';
+import { toGlobalPosition } from '../../../event-store/global-position';
+import { DeadLetterStore } from '../dead-letter-store';
+import { type DeadLetterView, ListDeadLettersQuery } from './list-dead-letters.query';
 
 function payloadView(payload: Buffer | null): Pick<DeadLetterView, 'payload' | 'payloadEncoding'> {
   if (payload === null) return { payload: null, payloadEncoding: null };
@@ -16,16 +14,10 @@ function payloadView(payload: Buffer | null): Pick<DeadLetterView, 'payload' | '
 
 @QueryHandler(ListDeadLettersQuery)
 export class ListDeadLettersHandler implements IQueryHandler<ListDeadLettersQuery> {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly store: DeadLetterStore) {}
 
   async execute(query: ListDeadLettersQuery) {
-    const builder = this.dataSource
-      .getRepository(DeadLetterRecord)
-      .createQueryBuilder('d')
-      .orderBy('d.id', 'DESC')
-      .limit(query.limit + 1);
-    if (query.beforeId !== null) builder.where('d.id < :beforeId', { beforeId: query.beforeId });
-    const rows = await builder.getMany();
+    const rows = await this.store.list(query.beforeId, query.limit + 1);
     const page = rows.slice(0, query.limit);
     return {
       items: page.map((row): DeadLetterView => ({
@@ -36,14 +28,14 @@ export class ListDeadLettersHandler implements IQueryHandler<ListDeadLettersQuer
         topic: row.topic,
         partition: row.partition,
         offset: row.offset,
-        key: row.recordKey,
+        key: row.record_key,
         headers: row.headers,
         ...payloadView(row.payload),
-        eventId: row.eventId,
-        operationId: row.operationId,
-        createdAt: canonicalTimeOfDate(row.createdAt),
-        republishedAt: row.republishedAt ? canonicalTimeOfDate(row.republishedAt) : null,
-        republishCount: row.republishCount,
+        eventId: row.event_id,
+        operationId: row.operation_id,
+        createdAt: canonicalTimeOfDate(row.created_at),
+        republishedAt: row.republished_at ? canonicalTimeOfDate(row.republished_at) : null,
+        republishCount: row.republish_count,
       })),
       nextBeforeId: rows.length > query.limit ? toGlobalPosition(page[page.length - 1].id) : null,
     };
