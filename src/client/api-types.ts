@@ -3,8 +3,8 @@
  * service's own types, so they cannot drift from what it sends.
  */
 export type { OperationState, OperationStatus, StageState, StageStatus } from '../projection/operation-fold';
-export type { OperationTimeline, StageTimeline } from '../operations/timeline';
-export type { StageStats, StageStatsReport, StageStatsWindow } from '../operations/stage-stats';
+export type { OperationTimeline, StageTimeline } from '../contract/timeline';
+export type { StageStats, StageStatsReport, StageStatsWindow } from '../contract/stage-stats';
 import type { OperationState, OperationStatus, StageStatus } from '../projection/operation-fold';
 
 /** An event as the history, the feed and the watch streams show it. */

@@ -192,3 +192,13 @@ export function ApiOperationIdParam(): MethodDecorator {
     schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,200}$', example: 'order-42' },
   });
 }
+
+/**
+ * A route's documentation as one decorator: `decorators` are applied as if
+ * written one above the other on the method (the last one first, as
+ * TypeScript applies stacked decorators), so the document is the same as with
+ * them on the method, and the controller keeps only what the route does.
+ */
+export function ApiDocs(...decorators: MethodDecorator[]): MethodDecorator {
+  return applyDecorators(...[...decorators].reverse());
+}

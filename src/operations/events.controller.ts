@@ -5,7 +5,7 @@ import { PositionQuery } from '../common/integer-params';
 import { API_KEY_SCHEME } from '../openapi/api-key-scheme';
 import { ApiAuthProblems, ApiProblemResponse, PROBLEM_EXAMPLES } from '../openapi/decorators';
 import { FeedPageDto } from '../openapi/schemas/feed-page.schema';
-import { presentEvent } from './event-presenter';
+import { presentEvent } from '../common/event-presenter';
 import { ReadFeedQuery } from './queries/read-feed.query';
 import { PageLimit } from '../common/page-limit';
 

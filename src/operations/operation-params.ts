@@ -5,7 +5,6 @@ import { INTEGER_KINDS, VersionQuery } from '../common/integer-params';
 import { checkInteger } from '../common/integer-range';
 import { Problems } from '../common/problem';
 import { canonicalTime } from '../envelope/event-time';
-import { isValidOperationId } from '../envelope/parse-cloud-event';
 import {
   OPERATION_STATUSES,
   type OperationStatus,
@@ -13,13 +12,6 @@ import {
   type StageStatus,
 } from '../projection/operation-fold';
 import { PageLimit } from '../common/page-limit';
-
-export function checkOperationId(id: string): string {
-  if (!isValidOperationId(id)) {
-    throw Problems.validation('id', 'the operation id must be 1 to 200 characters of [A-Za-z0-9._:-]');
-  }
-  return id;
-}
 
 /** RFC 3339 query values, normalised; class-validator then only checks they parsed. */
 const toCanonicalTime = ({ value }: { value: unknown }) =>

@@ -1,4 +1,8 @@
+import type { AttemptSpan } from '../contract/timeline';
 import type { StageStatus } from '../projection/operation-fold';
+
+// The API's types of an attempt (src/contract), here too for the console that reads them from here.
+export type { AttemptOutcome, AttemptSpan } from '../contract/timeline';
 
 /** A stage event as the attempt reconstruction needs it. */
 export interface StageEventFact {
@@ -8,25 +12,6 @@ export interface StageEventFact {
   source: string;
   /** Canonical time (UTC, six fractional digits): sorts as a string. */
   time: string;
-  error: unknown;
-}
-
-/**
- * How an attempt ended: the stage outcome its terminal event reported, `running` while it runs,
- * or `superseded` when the stage was started again before this attempt reported an outcome.
- */
-export type AttemptOutcome = StageStatus | 'superseded';
-
-export interface AttemptSpan {
-  /** 1 for the first start, 2 for the second…; 0 for an outcome reported without any start (a skip). */
-  attempt: number;
-  startedAt: string | null;
-  /** The outcome's time; the next start for a superseded attempt; null while running. */
-  endedAt: string | null;
-  outcome: AttemptOutcome;
-  /** The source of the event that ended the attempt (or started it, while it runs). */
-  source: string;
-  /** `data.error` of a failed attempt. */
   error: unknown;
 }
 

@@ -2,48 +2,15 @@
  * Stage analytics over a window, assembled from the rollup rows (pure): totals
  * and duration percentiles per stage, and the per-minute series of the last hour.
  */
+import type { StageSeries, StageStats, StageStatsReport, StageStatsWindow } from '../contract/stage-stats';
 import type { RollupRow, SeriesRow } from '../event-store/read-models/stage-rollup-rows';
 import { DURATION_BUCKETS, histogramQuantile } from '../projection/stage-activity';
 
-export const STAGE_STATS_WINDOWS = { '15m': 15, '1h': 60, '24h': 1440 } as const;
-export type StageStatsWindow = keyof typeof STAGE_STATS_WINDOWS;
+/** Minutes in each window. */
+export const STAGE_STATS_WINDOWS: Readonly<Record<StageStatsWindow, number>> = { '15m': 15, '1h': 60, '24h': 1440 };
 export const SERIES_MINUTES = 60;
 
-export interface StageDurations {
-  /** Attempts with a measured duration (a finish whose start was known). */
-  count: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
-
-export interface StageStats {
-  stage: string;
-  started: number;
-  succeeded: number;
-  failed: number;
-  skipped: number;
-  /** Now, among operations in progress (the same count as /v1/stats runningByStage). */
-  running: number;
-  /** failed / (succeeded + failed) in the window; null when no attempt finished. */
-  failureRate: number | null;
-  durationMs: StageDurations;
-}
-
-export interface StageSeries {
-  started: number[];
-  succeeded: number[];
-  failed: number[];
-  skipped: number[];
-}
-
-export interface StageStatsReport {
-  window: StageStatsWindow;
-  from: string;
-  to: string;
-  stages: StageStats[];
-  series: { minutes: string[]; events: number[]; stages: Record<string, StageSeries> };
-}
+export type { StageStatsReport, StageStatsWindow };
 
 export interface StageStatsInput {
   window: StageStatsWindow;

@@ -1,31 +1,6 @@
 import { elapsedMs } from '../envelope/event-time';
-import type { OperationState, StageStatus } from '../projection/operation-fold';
-import type { AttemptSpan } from './stage-attempts';
-
-export interface StageTimeline {
-  stage: string;
-  status: StageStatus;
-  attempts: number;
-  firstStartedAt: string | null;
-  lastStartedAt: string | null;
-  finishedAt: string | null;
-  /** From the first start to the finish; to `now` while running; null when it never started. */
-  durationMs: number | null;
-  running: boolean;
-  /** Every attempt on its own, in time order (see stageAttempts): the bars of a Gantt chart. */
-  attemptSpans: AttemptSpan[];
-}
-
-export interface OperationTimeline {
-  id: string;
-  status: OperationState['status'];
-  createdAt: string;
-  updatedAt: string;
-  /** From the first event to the last one for a finished operation, to `now` otherwise. */
-  elapsedMs: number;
-  stages: StageTimeline[];
-  runningStages: string[];
-}
+import type { AttemptSpan, OperationTimeline, StageTimeline } from '../contract/timeline';
+import type { OperationState } from '../projection/operation-fold';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 

@@ -4,7 +4,7 @@ import type { ProjectionRow } from '../event-store/projection/projection-rows';
 import type { ShadowProjection } from '../event-store/projection/shadow-projection';
 import { LogActivity } from '../event-store/read-models/read-model-tables';
 import type { SqlRunner } from '../event-store/sql';
-import { foldOperations } from './operation-folder';
+import { foldOperations } from './projection-rows-from-log';
 
 export interface CatchUpResult {
   operations: number;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { afterOperation, EventLogReader } from '../event-store/log/event-log-reader';
 import type { ProjectionRow } from '../event-store/projection/projection-rows';
 import { ProjectionStore } from '../event-store/projection/projection-store';
-import { foldOperations } from './operation-folder';
+import { foldOperations } from './projection-rows-from-log';
 
 export interface OperationRebuildResult {
   operationId: string;

@@ -9,7 +9,7 @@ import { LogActivity } from '../event-store/read-models/read-model-tables';
 import { isLockTimeout } from '../event-store/sql';
 import type { MetricsService } from '../metrics/metrics.service';
 import { catchUp } from './catch-up';
-import { foldOperations } from './operation-folder';
+import { foldOperations } from './projection-rows-from-log';
 import { ReplayCancelledError } from './replay-errors';
 import type { ReplayJob, VerifyReport } from './jobs/replay-job';
 import type { ReplayJobStore } from './jobs/replay-job-store';

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { INT4_MAX } from '../common/integer-range';
 import type { StoredEvent } from '../envelope/operation-event';
 import type { EventStore } from '../event-store/event-store.service';
-import { presentEvent } from '../operations/event-presenter';
+import { presentEvent } from '../common/event-presenter';
 import type { OperationState } from '../projection/operation-fold';
 import type { FeedListener } from './feed-broadcaster';
 import { SseWriter } from './sse';

@@ -6,7 +6,7 @@ import { type AuthenticatedRequest, callerId } from '../auth/caller';
 import { Problems } from '../common/problem';
 import { API_KEY_SCHEME } from '../openapi/api-key-scheme';
 import { ApiAuthProblems, ApiOperationIdParam, ApiProblemResponse, PROBLEM_EXAMPLES } from '../openapi/decorators';
-import { checkOperationId } from '../operations/operation-params';
+import { checkOperationId } from '../common/operation-id';
 import type { WatchStream } from './watch-streams';
 import { type StreamOwner, WatchService } from './watch.service';
 

@@ -2,7 +2,7 @@ import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders } 
 import type { AddressInfo } from 'node:net';
 import { EventStore } from '../../src/event-store/event-store.service';
 import type { OperationEvent } from '../../src/envelope/operation-event';
-import { presentEvent } from '../../src/operations/event-presenter';
+import { presentEvent } from '../../src/common/event-presenter';
 import { FeedBroadcaster } from '../../src/watch/feed-broadcaster';
 import { WatchService } from '../../src/watch/watch.service';
 import {

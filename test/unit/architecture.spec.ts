@@ -40,6 +40,24 @@ describe('architecture', () => {
     });
   });
 
+  describe('the SDK', () => {
+    it('imports only the API contract and the pure envelope and fold, never a server module', () => {
+      const graph = importGraph(sourceFiles('src'));
+      const allowed: Record<string, string[]> = {
+        'src/client/': ['src/client/', 'src/contract/', 'src/envelope/', 'src/projection/'],
+        'src/contract/': ['src/contract/', 'src/projection/'],
+      };
+      const strays = [...graph].flatMap(([file, imports]) => {
+        const folder = Object.keys(allowed).find((prefix) => file.startsWith(prefix));
+        if (!folder) return [];
+        return imports
+          .filter((target) => !allowed[folder].some((prefix) => target.startsWith(prefix)))
+          .map((target) => `${file} -> ${target}`);
+      });
+      expect(strays).toEqual([]);
+    });
+  });
+
   describe('table ownership', () => {
     it('tables are named in SQL only by their owners', () => {
       expect(tableOwnershipViolations(sourceFiles('src'))).toEqual([]);

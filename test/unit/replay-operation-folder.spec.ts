@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { StoredEvent } from '../../src/envelope/operation-event';
 import { foldEvents } from '../../src/projection/operation-fold';
-import { foldOperations } from '../../src/replay/operation-folder';
+import { foldOperations } from '../../src/replay/projection-rows-from-log';
 
 const TYPES = ['operation.created', 'stage.started', 'stage.completed', 'metadata.updated', 'operation.completed'];
 
