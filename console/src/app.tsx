@@ -37,8 +37,14 @@ const NAV: [string, string][] = [
 
 function Layout({ who, route, onSignOut }: { who: WhoAmI; route: Route; onSignOut: () => void }) {
   const section = route.path === '/' ? '/' : `/${route.path.split('/')[1]}`;
-  // A new page: move focus to it, as a full page load would.
+  // A new page: move focus to it, so a screen reader starts there and Tab continues from it. Not on
+  // the first load: focus starts at the top of the document then, the skip link first.
+  const firstPage = useRef(true);
   useEffect(() => {
+    if (firstPage.current) {
+      firstPage.current = false;
+      return;
+    }
     document.getElementById('main')?.focus({ preventScroll: true });
   }, [route.path]);
   return (

@@ -18,7 +18,12 @@ describe('operator console with API keys', () => {
 
   beforeAll(async () => {
     [service, browser] = await Promise.all([
-      ServiceProcess.start(await createTestContext(), { API_KEYS: API_KEYS_ENV, INGEST_ENABLED: 'false' }),
+      // Request lines logged (info), so that the log can be checked for keys.
+      ServiceProcess.start(await createTestContext(), {
+        API_KEYS: API_KEYS_ENV,
+        INGEST_ENABLED: 'false',
+        LOG_LEVEL: 'info',
+      }),
       launchChromium(),
     ]);
     const response = await fetch(`${service.url}/v1/operations/auth-op/events`, {
@@ -31,7 +36,11 @@ describe('operator console with API keys', () => {
 
   afterAll(async () => {
     await browser?.close();
+    // Every request the console made is in the log, and no key is.
+    const logs = service?.logs(Infinity) ?? '';
     await service?.stop();
+    expect(logs).toContain('/v1/whoami');
+    for (const key of Object.values(KEYS)) expect(logs).not.toContain(key);
   });
 
   beforeEach(async () => {

@@ -345,6 +345,59 @@ describe('operator console', () => {
     await screenshot(page, 'compare');
   });
 
+  it('works from the keyboard, names every control and says every status in words', async () => {
+    // [page, what shows it has loaded, whether it shows statuses]
+    const pages: [string, string, boolean][] = [
+      ['/console/', '[data-testid=stage-analytics]', true],
+      ['/console/operations', 'table[data-testid=operations]', true],
+      ['/console/operations/order-done', '.gantt .bar', true],
+      ['/console/compare?a=order-retry&b=order-done', 'table[data-testid=compare]', true],
+      ['/console/dead-letters', 'table[data-testid=dead-letters]', false],
+    ];
+    for (const [path, content, statuses] of pages) {
+      await page.goto(`${service.url}${path}`);
+      await page.locator(content).first().waitFor();
+      const unnamed = await page.$$eval('a[href], button, input, select, textarea, [tabindex="0"]', (controls) =>
+        controls
+          .filter((control) => {
+            const labelled = (control as unknown as { labels?: { length: number } }).labels?.length ?? 0;
+            const text = (control.textContent ?? '').trim();
+            const named = control.getAttribute('aria-label') || control.getAttribute('aria-labelledby');
+            return !(labelled || text || named || control.getAttribute('title'));
+          })
+          .map((control) => control.outerHTML.slice(0, 120)),
+      );
+      expect({ path, unnamed }).toEqual({ path, unnamed: [] });
+      const badges = await page.locator('.badge').allTextContents();
+      expect(badges.length > 0).toBe(statuses);
+      for (const badge of badges) expect(badge).toMatch(/^\S+ (pending|running|succeeded|failed|cancelled|skipped)$/);
+    }
+
+    // Keyboard only: skip link, to an operation, into its chart.
+    await page.goto(`${service.url}/console/operations`);
+    await page.locator('tr[data-id="order-done"]').waitFor();
+    await page.keyboard.press('Tab');
+    await expect(page.locator(':focus').textContent()).resolves.toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    await expect(page.locator(':focus').getAttribute('id')).resolves.toBe('main');
+    const focusOn = async (target: string, presses: number) => {
+      for (let i = 0; i < presses; i += 1) {
+        if ((await page.locator(`${target}:focus`).count()) > 0) return;
+        await page.keyboard.press('Tab');
+      }
+      throw new Error(`${target} not reached in ${presses} presses of Tab`);
+    };
+    await focusOn('a[href="/console/operations/order-done"]', 40);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/console\/operations\/order-done$/);
+    await page.locator('.gantt .bar').first().waitFor();
+    await expect(page.locator(':focus').getAttribute('id')).resolves.toBe('main');
+    await focusOn('.gantt .bar', 60);
+    await page.getByRole('tooltip').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('tooltip').waitFor({ state: 'detached' });
+  });
+
   it('lists dead letters with a payload preview and re-publishes the selected ones (admin)', async () => {
     await page.goto(`${service.url}/console/dead-letters`);
     const row = page.locator('table[data-testid=dead-letters] tbody tr').first();

@@ -171,7 +171,8 @@ export class ServiceProcess {
     if (this.child && this.child.exitCode === null) await this.signal('SIGKILL').catch(() => undefined);
   }
 
-  logs(): string {
-    return this.output.join('').split('\n').slice(-40).join('\n');
+  /** The last lines of the output (all that is kept with `Infinity`). */
+  logs(lastLines = 40): string {
+    return this.output.join('').split('\n').slice(-lastLines).join('\n');
   }
 }
