@@ -6,6 +6,7 @@
 import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, Kafka, logLevel, LogEntry, Partitioners, Producer } from 'kafkajs';
 import type { IncomingRecord } from '../../envelope/parse-kafka-record';
+import { retryWhilePropagating } from './metadata-propagation';
 
 export interface IncomingBatch {
   topic: string;
@@ -85,10 +86,29 @@ export class KafkaGateway {
     const missing = topics.filter((t) => !existing.has(t.name));
     if (missing.length > 0) {
       await this.admin.createTopics({
-        waitForLeaders: true,
+        // Waited for below: kafkajs' own wait gives up while the new topic reaches the other brokers.
+        waitForLeaders: false,
         topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })),
       });
     }
+    const admin = this.admin;
+    await retryWhilePropagating(
+      async () => {
+        const { topics: described } = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.name) });
+        const leaderless = described.filter((t) => t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+        if (leaderless.length > 0) {
+          throw Object.assign(new Error(`no leader yet for ${leaderless.join(', ')}`), {
+            type: 'LEADER_NOT_AVAILABLE',
+          });
+        }
+      },
+      { onRetry: this.logPropagationRetry('topic metadata') },
+    );
+  }
+
+  private logPropagationRetry(what: string) {
+    return (attempt: number, error: unknown) =>
+      this.logger.warn(`${what}: not on every broker yet (attempt ${attempt}): ${String(error)}`);
   }
 
   async publish(topic: string, records: OutgoingRecord[]): Promise<void> {
@@ -103,7 +123,11 @@ export class KafkaGateway {
       maxWaitTimeInMs: this.options.fetchMaxWaitMs,
       sessionTimeout: this.options.sessionTimeoutMs,
       heartbeatInterval: Math.max(1_000, Math.floor(this.options.sessionTimeoutMs / 10)),
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+      // A fetch error from one broker (its partitions' leader died) stops every partition until the
+      // runner retries, and kafkajs never resets that retry's count while the consumer runs: after a
+      // few faults each later one costs the full cap. 2 s (not 10 s) bounds that pause after a leader
+      // election (test/chaos/broker-leader-loss.chaos.ts, docs/reliability.md).
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 2_000 },
     });
     this.consumer = consumer;
     const { CONNECT, DISCONNECT, GROUP_JOIN, CRASH, STOP } = consumer.events;
@@ -125,7 +149,9 @@ export class KafkaGateway {
     });
 
     await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
+    await retryWhilePropagating(() => consumer.subscribe({ topic, fromBeginning: true }), {
+      onRetry: this.logPropagationRetry(`subscribe to ${topic}`),
+    });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,

@@ -14,6 +14,9 @@ export interface ChaosSize {
   poison: { validOperations: number; invalidRecords: number };
   httpFuzz: { requests: number };
   gracefulShutdown: { terms: number; operations: number };
+  /** Rounds of each kind; Kafka producers and HTTP writers keep producing through all of them. */
+  brokerLeaderLoss: { leaderKills: number; coordinatorKills: number; producers: number; httpWriters: number };
+  postgresFailover: { failovers: number; httpWriters: number };
 }
 
 const SIZES: Record<ChaosSizeName, ChaosSize> = {
@@ -25,6 +28,8 @@ const SIZES: Record<ChaosSizeName, ChaosSize> = {
     poison: { validOperations: 300, invalidRecords: 2_000 },
     httpFuzz: { requests: 3_000 },
     gracefulShutdown: { terms: 3, operations: 600 },
+    brokerLeaderLoss: { leaderKills: 3, coordinatorKills: 2, producers: 3, httpWriters: 2 },
+    postgresFailover: { failovers: 3, httpWriters: 4 },
   },
   ci: {
     races: { operations: 400, producers: 16, duplicateRatio: 0.1 },
@@ -34,6 +39,8 @@ const SIZES: Record<ChaosSizeName, ChaosSize> = {
     poison: { validOperations: 40, invalidRecords: 300 },
     httpFuzz: { requests: 400 },
     gracefulShutdown: { terms: 1, operations: 200 },
+    brokerLeaderLoss: { leaderKills: 0, coordinatorKills: 1, producers: 3, httpWriters: 1 },
+    postgresFailover: { failovers: 2, httpWriters: 2 },
   },
 };
 

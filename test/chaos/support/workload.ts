@@ -265,6 +265,8 @@ export interface SteadyProducerOptions {
 export interface RecordPlacement {
   partition: number;
   offset: number;
+  /** When the broker acknowledged it (ms since the epoch). */
+  acknowledgedAt: number;
 }
 
 /**
@@ -332,8 +334,13 @@ export class SteadyProducer {
           topic: this.options.topic,
           messages: history.map(({ event }) => ({ key: event.subject, value: JSON.stringify(event) })),
         });
+        const acknowledgedAt = Date.now();
         history.forEach(({ event }, index) =>
-          this.placements.set(event.id, { partition: metadata.partition, offset: Number(metadata.baseOffset) + index }),
+          this.placements.set(event.id, {
+            partition: metadata.partition,
+            offset: Number(metadata.baseOffset) + index,
+            acknowledgedAt,
+          }),
         );
         this.acknowledgedEvents += history.length;
         return;

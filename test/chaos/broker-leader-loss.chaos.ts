@@ -1,0 +1,260 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { ServiceProcess } from '../support/service-process';
+import { createTestContext, uniqueName } from '../support/test-app';
+import { waitFor } from '../support/wait-for';
+import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
+import { highestOffsets, ReadinessMonitor, waitForEveryPartitionToResume } from './support/fault-timing';
+import { coordinatorPartition, KafkaCluster, OFFSETS_TOPIC } from './support/kafka-cluster';
+import {
+  checkLedger,
+  countStoredEvents,
+  distinctEventCount,
+  expectLedgerIntact,
+  ledgerColumns,
+  ledgerFigures,
+  waitForStoredCount,
+} from './support/ledger-check';
+import { toSeconds, writeResult } from './support/results';
+import {
+  emptyHttpStats,
+  runHttpWriter,
+  seededRandom,
+  type SentLedger,
+  SteadyProducer,
+  type WriterControl,
+} from './support/workload';
+
+const { leaderKills, coordinatorKills, producers: producerCount, httpWriters } = CHAOS_SIZE.brokerLeaderLoss;
+const PARTITIONS = 6;
+/** Events the log must grow by between two kills: each fault lands in the middle of real ingest. */
+const PROGRESS_BETWEEN_FAULTS = 200;
+
+type FaultKind = 'leader' | 'coordinator';
+
+interface LeaderLossRound {
+  kind: FaultKind;
+  node: number;
+  /** Partitions of the topic the killed node led. */
+  partitionsLed: number;
+  /** Whether it also was the consumer group's coordinator. */
+  wasCoordinator: boolean;
+  electionMs: number;
+  /** Until every partition had acknowledged a record produced after the kill. */
+  producersResumedMs: number;
+  /** Until every partition stored an event produced after the kill. */
+  resumedMs: number;
+  readinessDownMs: number;
+  restartMs: number;
+  /** From the restart until the node is back in the ISR of every partition. */
+  rejoinMs: number;
+}
+
+function faultPlan(): FaultKind[] {
+  const plan: FaultKind[] = [];
+  for (let i = 0; i < Math.max(leaderKills, coordinatorKills); i += 1) {
+    if (i < leaderKills) plan.push('leader');
+    if (i < coordinatorKills) plan.push('coordinator');
+  }
+  return plan;
+}
+
+const joinSeconds = (rounds: LeaderLossRound[], pick: (round: LeaderLossRound) => number) =>
+  rounds.map((round) => toSeconds(pick(round)).toFixed(1)).join(' / ');
+
+describe('scenario 9: Kafka partition leader and group coordinator loss in a 3-broker cluster', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'opledger-chaos-kafka-cluster-'));
+  let cluster: KafkaCluster | undefined;
+  let service: ServiceProcess | undefined;
+  const producers: Producer[] = [];
+  const loads: SteadyProducer[] = [];
+  const control: WriterControl = { stopping: false, abandoned: false };
+
+  afterAll(async () => {
+    // After a failure the load may still be running: it must not keep the test process alive.
+    control.abandoned = true;
+    await Promise.all(loads.map((load) => load.stop()));
+    await service?.stop();
+    await Promise.all(producers.map((producer) => producer.disconnect().catch(() => undefined)));
+    await cluster?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps ingesting through leader elections and coordinator moves, and loses nothing', async () => {
+    const startedAt = Date.now();
+    const seed = chaosSeed();
+    const plan = faultPlan();
+    cluster = await KafkaCluster.start({ dataDir });
+    const context = await createTestContext();
+    const { topic, groupId } = context;
+    service = await ServiceProcess.start(context, {
+      KAFKA_BROKERS: cluster.brokers.join(','),
+      KAFKA_TOPIC_PARTITIONS: String(PARTITIONS),
+      INGEST_BATCH_MAX_EVENTS: '50',
+    });
+    const servicePid = service.pid;
+    const topicState = await cluster.partitions(topic);
+    expect(topicState.map((p) => p.replicas.length)).toEqual(Array(PARTITIONS).fill(3));
+
+    // Producers as docs/operations.md recommends them: idempotent, acks=all (kafkajs' default with idempotence).
+    const ledger: SentLedger = new Map();
+    for (let i = 0; i < producerCount; i += 1) {
+      const producer = new Kafka({
+        clientId: uniqueName(`cluster-producer${i}`),
+        brokers: cluster.brokers,
+        logLevel: logLevel.NOTHING,
+      }).producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+      await producer.connect();
+      producers.push(producer);
+      loads.push(
+        new SteadyProducer({
+          producer,
+          topic,
+          ledger,
+          prefix: `kc${i}`,
+          random: seededRandom(seed + i),
+          operationsPerTick: 1,
+          tickMs: 300,
+          sendDeadlineMs: 180_000,
+        }).start(),
+      );
+    }
+    const http = emptyHttpStats();
+    const writers = Array.from({ length: httpWriters }, (_, i) =>
+      runHttpWriter(service!.url, `kc-http${i}`, ledger, seededRandom(seed + 100 + i), http, control),
+    );
+
+    const rounds: LeaderLossRound[] = [];
+    for (const kind of plan) {
+      const before = await countStoredEvents(context.databaseUrl);
+      await waitFor(
+        'ingest progress',
+        async () => (await countStoredEvents(context.databaseUrl)) >= before + PROGRESS_BETWEEN_FAULTS,
+        { timeoutMs: 180_000, intervalMs: 250 },
+      );
+      const coordinator = await cluster.coordinator(groupId);
+      const node = kind === 'leader' ? (await cluster.topLeader(topic)).node : coordinator;
+      const partitionsLed = (await cluster.partitions(topic)).filter((p) => p.leader === node).length;
+      const offsetsBefore = highestOffsets(loads.map((load) => load.placements));
+      const readiness = new ReadinessMonitor(service);
+
+      const killedAt = Date.now();
+      await cluster.kill(node);
+      await waitFor(
+        `new leaders for node ${node}'s partitions`,
+        async () => {
+          const led = (await cluster!.partitions(topic)).filter((p) => p.leader === node || p.leader < 0);
+          const offsets = await cluster!.partitions(OFFSETS_TOPIC);
+          const coordinatorPartitionLeader = offsets.find((p) => p.partition === coordinatorPartition(groupId))?.leader;
+          return led.length === 0 && coordinatorPartitionLeader !== node && coordinatorPartitionLeader !== -1;
+        },
+        { timeoutMs: 120_000, intervalMs: 100 },
+      );
+      const electionMs = Date.now() - killedAt;
+      const resumed = await waitForEveryPartitionToResume({
+        databaseUrl: context.databaseUrl,
+        partitions: Array.from({ length: PARTITIONS }, (_, p) => p),
+        placements: loads.map((load) => load.placements),
+        before: offsetsBefore,
+        since: killedAt,
+        timeoutMs: 180_000,
+      });
+      const resumedMs = Math.max(...resumed.storedMs.values());
+      const producersResumedMs = Math.max(...resumed.acknowledgedMs.values());
+
+      const restartAt = Date.now();
+      await cluster.restart(node);
+      const restartMs = Date.now() - restartAt;
+      await waitFor(
+        `node ${node} back in every ISR`,
+        async () =>
+          [...(await cluster!.partitions(topic)), ...(await cluster!.partitions(OFFSETS_TOPIC))].every((p) =>
+            p.isr.includes(node),
+          ),
+        { timeoutMs: 180_000, intervalMs: 250 },
+      );
+      const rejoinMs = Date.now() - restartAt;
+      await waitFor('readiness 200', async () => (await service!.ready()).status === 200, { timeoutMs: 120_000 });
+      rounds.push({
+        kind,
+        node,
+        partitionsLed,
+        wasCoordinator: node === coordinator,
+        electionMs,
+        producersResumedMs,
+        resumedMs,
+        readinessDownMs: await readiness.stop(),
+        restartMs,
+        rejoinMs,
+      });
+      // The service kept running through the fault: never restarted, never replaced.
+      expect(service.pid).toBe(servicePid);
+      expect(isAlive(servicePid)).toBe(true);
+    }
+
+    const afterLast = await countStoredEvents(context.databaseUrl);
+    await waitFor(
+      'ingest progress after the last restart',
+      async () => (await countStoredEvents(context.databaseUrl)) > afterLast,
+    );
+    control.stopping = true;
+    await Promise.all([...loads.map((load) => load.stop()), ...writers]);
+
+    const timeout = await waitForStoredCount(context.databaseUrl, distinctEventCount(ledger), 180_000);
+    const figures = await checkLedger(context.databaseUrl, ledger);
+    const kafkaAcknowledged = loads.reduce((sum, load) => sum + load.acknowledgedEvents, 0);
+    const producerFailures = loads.flatMap((load) => load.failures);
+    const httpEvents = http.requests - http.unavailableRetries - http.connectionRetries;
+    const kafkaOperations = [...ledger.keys()].filter((id) => !id.startsWith('kc-http')).length;
+    writeResult({
+      scenario: 'broker-leader-loss',
+      order: 9,
+      title: 'Kafka cluster (3 brokers, RF 3, min ISR 2): partition leader and group coordinator SIGKILLed mid-ingest',
+      sizeDescription:
+        `${rounds.filter((r) => r.kind === 'leader').length} leader kills + ` +
+        `${rounds.filter((r) => r.kind === 'coordinator').length} coordinator kills, ` +
+        `${kafkaOperations.toLocaleString('en')} operations over Kafka (${producerCount} idempotent producers, acks=all), ` +
+        `${(ledger.size - kafkaOperations).toLocaleString('en')} over HTTP`,
+      seed,
+      durationMs: Date.now() - startedAt,
+      columns: ledgerColumns(figures, kafkaAcknowledged + httpEvents),
+      figures: {
+        ...ledgerFigures(figures),
+        kills: rounds
+          .map(
+            (r) =>
+              `${r.kind} node ${r.node} (led ${r.partitionsLed}/${PARTITIONS}${r.wasCoordinator ? ', coordinator' : ''})`,
+          )
+          .join('; '),
+        acknowledged: kafkaAcknowledged + httpEvents,
+        electionSeconds: joinSeconds(rounds, (r) => r.electionMs),
+        producersResumedAfterSeconds: joinSeconds(rounds, (r) => r.producersResumedMs),
+        ingestResumedAfterSeconds: joinSeconds(rounds, (r) => r.resumedMs),
+        readinessDownSeconds: joinSeconds(rounds, (r) => r.readinessDownMs),
+        brokerRestartSeconds: joinSeconds(rounds, (r) => r.restartMs),
+        rejoinedIsrAfterSeconds: joinSeconds(rounds, (r) => r.rejoinMs),
+        producerSendRetries: loads.reduce((sum, load) => sum + load.sendRetries, 0),
+        producerFailures: producerFailures.length,
+        httpFailures: http.failures.length,
+        serviceRestarts: 0,
+      },
+    });
+
+    expect(producerFailures).toEqual([]);
+    expect(http.failures).toEqual([]);
+    expectLedgerIntact(figures);
+    if (timeout) throw timeout;
+    expect(rounds.map((r) => r.kind)).toEqual(plan);
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

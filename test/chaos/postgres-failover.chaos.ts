@@ -1,0 +1,289 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { Client } from 'pg';
+import { ServiceProcess } from '../support/service-process';
+import { connectProducer, queryDatabase, type TestContext, uniqueName } from '../support/test-app';
+import { faultPostgres, testInfrastructure } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
+import {
+  type AcknowledgedHttpStats,
+  emptyAcknowledgedStats,
+  runAcknowledgingHttpWriter,
+} from './support/acknowledging-writer';
+import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
+import {
+  checkLedger,
+  countStoredEvents,
+  distinctEventCount,
+  expectLedgerIntact,
+  ledgerColumns,
+  ledgerFigures,
+  waitForStoredCount,
+} from './support/ledger-check';
+import { PostgresPair, nodeAdminUrl } from './support/postgres-ha';
+import { toSeconds, writeResult } from './support/results';
+import { TcpProxy } from './support/tcp-proxy';
+import { seededRandom, type SentLedger, SteadyProducer, type WriterControl } from './support/workload';
+
+const { failovers, httpWriters } = CHAOS_SIZE.postgresFailover;
+
+/** Events the log must grow by between two failovers: each one lands in the middle of real ingest. */
+const PROGRESS_BETWEEN_FAULTS = 200;
+const ACTIVE_APPENDS = `SELECT count(*)::int AS n FROM pg_stat_activity
+  WHERE datname = $1 AND state = 'active' AND query LIKE 'SELECT opledger_append_events%'`;
+
+/** What one failover measured; times in ms after the SIGKILL. */
+interface FailoverRound {
+  killed: string;
+  promoted: string;
+  appendsInFlightAtKill: number;
+  notReadyMs: number;
+  promotedMs: number;
+  readyAgainMs: number;
+  ingestResumedMs: number;
+  httpResumedMs: number;
+  standbyRebuildMs: number;
+  /** HTTP 2xx received before the address moved whose events the new primary lacked. */
+  httpAcknowledgedMissing: number;
+  /** Kafka records below the group's committed offset whose events the new primary lacked. */
+  kafkaCommittedMissing: number;
+  acknowledgedChecked: number;
+}
+
+const joinSeconds = (rounds: FailoverRound[], pick: (round: FailoverRound) => number) =>
+  rounds.map((round) => toSeconds(pick(round)).toFixed(1)).join(' / ');
+
+describe('scenario 10: Postgres failover to a synchronous standby', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'opledger-chaos-failover-'));
+  let pair: PostgresPair | undefined;
+  let proxy: TcpProxy | undefined;
+  let service: ServiceProcess | undefined;
+  let producer: Producer | undefined;
+  let admin: Admin | undefined;
+  let steady: SteadyProducer | undefined;
+  const control: WriterControl = { stopping: false, abandoned: false };
+
+  afterAll(async () => {
+    // After a failure the load may still be running: it must not keep the test process alive.
+    control.abandoned = true;
+    await steady?.stop();
+    await service?.stop();
+    await producer?.disconnect().catch(() => undefined);
+    await admin?.disconnect().catch(() => undefined);
+    await proxy?.close();
+    await pair?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it(`loses nothing acknowledged and recovers by itself through ${failovers} failovers mid-append`, async () => {
+    const startedAt = Date.now();
+    const seed = chaosSeed();
+    const database = uniqueName('opledger_failover');
+    pair = await PostgresPair.start({ dataDir, database, server: faultPostgres().command });
+    // The service knows only the proxy's address, as it would know a virtual IP or PgBouncer's.
+    proxy = await TcpProxy.start(pair.primary.command.port);
+    const context: TestContext = {
+      databaseUrl: `postgres://postgres:postgres@127.0.0.1:${proxy.port}/${database}`,
+      topic: uniqueName('ops'),
+      groupId: uniqueName('group'),
+    };
+    service = await ServiceProcess.start(context, {
+      INGEST_RETRY_MAX_BACKOFF_MS: '500',
+      INGEST_BATCH_MAX_EVENTS: '50',
+    });
+    const servicePid = service.pid;
+    producer = await connectProducer();
+    admin = new Kafka({
+      clientId: uniqueName('offsets'),
+      brokers: testInfrastructure().brokers,
+      logLevel: logLevel.ERROR,
+    }).admin();
+    await admin.connect();
+
+    const ledger: SentLedger = new Map();
+    const load = new SteadyProducer({
+      producer,
+      topic: context.topic,
+      ledger,
+      prefix: 'fo-kafka',
+      random: seededRandom(seed),
+      operationsPerTick: 1,
+      tickMs: 150,
+    }).start();
+    steady = load;
+    const http: AcknowledgedHttpStats = emptyAcknowledgedStats();
+    const writers = Array.from({ length: httpWriters }, (_, i) =>
+      runAcknowledgingHttpWriter(service!.url, `fo-http${i}`, ledger, seededRandom(seed + 1 + i), http, control),
+    );
+    const storedOn = (url: string) => countStoredEvents(url);
+
+    const rounds: FailoverRound[] = [];
+    for (let round = 0; round < failovers; round += 1) {
+      const before = await storedOn(context.databaseUrl);
+      await waitFor(
+        'ingest progress',
+        async () => (await storedOn(context.databaseUrl)) >= before + PROGRESS_BETWEEN_FAULTS,
+        { timeoutMs: 180_000, intervalMs: 250 },
+      );
+      // Aim at an append in flight: a commit the service may never hear the outcome of.
+      const watcher = new Client({ connectionString: nodeAdminUrl(pair.primary) });
+      watcher.on('error', () => undefined);
+      await watcher.connect();
+      let appendsInFlightAtKill = 0;
+      await waitFor(
+        'an append in flight on the primary',
+        async () => {
+          appendsInFlightAtKill = (await watcher.query<{ n: number }>(ACTIVE_APPENDS, [database])).rows[0].n;
+          return appendsInFlightAtKill > 0;
+        },
+        { timeoutMs: 60_000, intervalMs: 10 },
+      );
+      const unavailableBefore = http.unavailable;
+      const killedAt = Date.now();
+      const killed = await pair.killPrimary();
+      void watcher.end().catch(() => undefined);
+
+      let lastReadiness = '';
+      await waitFor(
+        'readiness to report the database down',
+        async () => {
+          const ready = await service!.ready();
+          lastReadiness = `${ready.status} ${JSON.stringify(ready.body)}`;
+          return ready.status === 503 && ready.body.details.database?.status === 'down';
+        },
+        { timeoutMs: 60_000 },
+      ).catch((error: unknown) => {
+        throw new Error(`${String(error)}; last readiness answer: ${lastReadiness}`);
+      });
+      const notReadyMs = Date.now() - killedAt;
+      await waitFor('an HTTP append answered 503 during the outage', () => http.unavailable > unavailableBefore, {
+        timeoutMs: 60_000,
+      });
+
+      const promoted = await pair.promoteStandby();
+      const promotedMs = Date.now() - killedAt;
+      // Before the address moves, only replication can have put anything on the new primary: every
+      // event acknowledged so far (HTTP 2xx, or below a committed Kafka offset) must be there.
+      const acknowledgedIds = [...http.acknowledged.keys()];
+      const [committed] = await admin.fetchOffsets({ groupId: context.groupId, topics: [context.topic] });
+      const committedByPartition = new Map(committed.partitions.map((p) => [p.partition, Number(p.offset)]));
+      const newPrimaryUrl = pair.databaseUrl(promoted, database);
+      const storedIds = new Set(
+        (await queryDatabase<{ event_id: string }>(newPrimaryUrl, 'SELECT event_id FROM operation_events')).map(
+          (row) => row.event_id,
+        ),
+      );
+      const httpAcknowledgedMissing = acknowledgedIds.filter((id) => !storedIds.has(id)).length;
+      const committedIds = [...load.placements]
+        .filter(([, placement]) => placement.offset < (committedByPartition.get(placement.partition) ?? -1))
+        .map(([id]) => id);
+      const kafkaCommittedMissing = committedIds.filter((id) => !storedIds.has(id)).length;
+
+      const movedAt = Date.now();
+      proxy.moveTo(promoted.command.port);
+      await waitFor('readiness back to 200 by itself', async () => (await service!.ready()).status === 200, {
+        timeoutMs: 120_000,
+      });
+      const readyAgainMs = Date.now() - killedAt;
+      await waitFor('ingest resumed on the new primary', async () => (await storedOn(newPrimaryUrl)) > storedIds.size, {
+        timeoutMs: 120_000,
+        intervalMs: 100,
+      });
+      const ingestResumedMs = Date.now() - killedAt;
+      await waitFor('an HTTP append acknowledged by the new primary', () =>
+        [...http.acknowledged.values()].some((at) => at >= movedAt),
+      );
+      const httpResumedMs = Math.min(...[...http.acknowledged.values()].filter((at) => at >= movedAt)) - killedAt;
+
+      // The dead node comes back as the new primary's synchronous standby, production still going.
+      const rebuildStartedAt = Date.now();
+      await pair.rebuildStandby();
+      rounds.push({
+        killed: killed.name,
+        promoted: promoted.name,
+        appendsInFlightAtKill,
+        notReadyMs,
+        promotedMs,
+        readyAgainMs,
+        ingestResumedMs,
+        httpResumedMs,
+        standbyRebuildMs: Date.now() - rebuildStartedAt,
+        httpAcknowledgedMissing,
+        kafkaCommittedMissing,
+        acknowledgedChecked: acknowledgedIds.length + committedIds.length,
+      });
+    }
+    const afterLast = await storedOn(context.databaseUrl);
+    await waitFor(
+      'ingest progress after the last failover',
+      async () => (await storedOn(context.databaseUrl)) > afterLast,
+    );
+    control.stopping = true;
+    await Promise.all([load.stop(), ...writers]);
+
+    const timeout = await waitForStoredCount(context.databaseUrl, distinctEventCount(ledger), 180_000);
+    const figures = await checkLedger(context.databaseUrl, ledger);
+    const serviceRestarts = service.pid === servicePid && isAlive(servicePid) ? 0 : 1;
+    const httpAcknowledged = http.acknowledged.size;
+    const kafkaOperations = [...ledger.keys()].filter((id) => id.startsWith('fo-kafka')).length;
+    writeResult({
+      scenario: 'postgres-failover',
+      order: 10,
+      title: 'Postgres primary SIGKILLed mid-append, synchronous standby promoted, address moved',
+      sizeDescription:
+        `${rounds.length} failovers, ${kafkaOperations.toLocaleString('en')} operations over Kafka, ` +
+        `${(ledger.size - kafkaOperations).toLocaleString('en')} over HTTP (${httpWriters} writers)`,
+      seed,
+      durationMs: Date.now() - startedAt,
+      columns: ledgerColumns(figures, load.acknowledgedEvents + httpAcknowledged),
+      figures: {
+        ...ledgerFigures(figures),
+        failovers: rounds.length,
+        acknowledged: load.acknowledgedEvents + httpAcknowledged,
+        acknowledgedMissingAfterPromotion: rounds.reduce(
+          (sum, r) => sum + r.httpAcknowledgedMissing + r.kafkaCommittedMissing,
+          0,
+        ),
+        acknowledgedCheckedAtPromotion: rounds.map((r) => r.acknowledgedChecked).join(' / '),
+        appendsInFlightAtKill: rounds.map((r) => r.appendsInFlightAtKill).join(' / '),
+        notReadyAfterSeconds: joinSeconds(rounds, (r) => r.notReadyMs),
+        promotedAfterSeconds: joinSeconds(rounds, (r) => r.promotedMs),
+        readyAgainAfterSeconds: joinSeconds(rounds, (r) => r.readyAgainMs),
+        ingestResumedAfterSeconds: joinSeconds(rounds, (r) => r.ingestResumedMs),
+        httpResumedAfterSeconds: joinSeconds(rounds, (r) => r.httpResumedMs),
+        standbyRebuildSeconds: joinSeconds(rounds, (r) => r.standbyRebuildMs),
+        http503Retries: http.unavailable,
+        http503WithoutRetryAfter: http.missingRetryAfter,
+        httpFailures: http.failures.length,
+        producerSendRetries: load.sendRetries,
+        producerFailures: load.failures.length,
+        serviceRestarts,
+      },
+    });
+
+    expect(http.failures).toEqual([]);
+    expect(load.failures).toEqual([]);
+    expect(http.missingRetryAfter).toBe(0);
+    expect(serviceRestarts).toBe(0);
+    for (const round of rounds) {
+      expect({ http: round.httpAcknowledgedMissing, kafka: round.kafkaCommittedMissing }).toEqual({
+        http: 0,
+        kafka: 0,
+      });
+    }
+    expectLedgerIntact(figures);
+    if (timeout) throw timeout;
+    expect(rounds).toHaveLength(failovers);
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
