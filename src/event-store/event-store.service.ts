@@ -194,7 +194,11 @@ export class EventStore {
     return toGlobalPosition(rows[0]?.head ?? 0);
   }
 
+  /** Fails unless the database answers and takes writes (not a standby the address reached mid-failover). */
   async ping(): Promise<void> {
-    await this.dataSource.query('SELECT 1');
+    const [row] = (await this.dataSource.query("SELECT current_setting('transaction_read_only') AS read_only")) as {
+      read_only: string;
+    }[];
+    if (row?.read_only !== 'off') throw new Error('the database is read-only (a standby, or in recovery)');
   }
 }

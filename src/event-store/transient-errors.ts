@@ -7,6 +7,7 @@ const TRANSIENT_SQLSTATES = new Set([
   '40001', // serialization_failure
   '40P01', // deadlock_detected
   '23505', // unique_violation: a concurrent writer appended the same event id or version first
+  '25006', // read_only_sql_transaction: the address reached a standby mid-failover; the primary comes back
   '53300', // too_many_connections
   '55P03', // lock_not_available
   '57P01', // admin_shutdown

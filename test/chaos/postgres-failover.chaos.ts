@@ -36,6 +36,8 @@ const ACTIVE_APPENDS = `SELECT count(*)::int AS n FROM pg_stat_activity
 
 /** What one failover measured; times in ms after the SIGKILL. */
 interface FailoverRound {
+  /** The address moved to the standby before it was promoted (a VIP moving first). */
+  addressFirst: boolean;
   killed: string;
   promoted: string;
   appendsInFlightAtKill: number;
@@ -162,14 +164,15 @@ describe('scenario 10: Postgres failover to a synchronous standby', () => {
         timeoutMs: 60_000,
       });
 
-      const promoted = await pair.promoteStandby();
-      const promotedMs = Date.now() - killedAt;
-      // Before the address moves, only replication can have put anything on the new primary: every
-      // event acknowledged so far (HTTP 2xx, or below a committed Kafka offset) must be there.
+      // Before anything can write to it, the standby must hold every event acknowledged so far
+      // (an HTTP 2xx, or a record below the group's committed Kafka offset): read it as a hot
+      // standby once it has replayed all it received from the dead primary.
+      const standby = pair.standby!;
+      await pair.waitForStandbyReplay();
       const acknowledgedIds = [...http.acknowledged.keys()];
       const [committed] = await admin.fetchOffsets({ groupId: context.groupId, topics: [context.topic] });
       const committedByPartition = new Map(committed.partitions.map((p) => [p.partition, Number(p.offset)]));
-      const newPrimaryUrl = pair.databaseUrl(promoted, database);
+      const newPrimaryUrl = pair.databaseUrl(standby, database);
       const storedIds = new Set(
         (await queryDatabase<{ event_id: string }>(newPrimaryUrl, 'SELECT event_id FROM operation_events')).map(
           (row) => row.event_id,
@@ -181,8 +184,44 @@ describe('scenario 10: Postgres failover to a synchronous standby', () => {
         .map(([id]) => id);
       const kafkaCommittedMissing = committedIds.filter((id) => !storedIds.has(id)).length;
 
-      const movedAt = Date.now();
-      proxy.moveTo(promoted.command.port);
+      let movedAt: number;
+      let promotedMs: number;
+      const addressFirst = round % 2 === 1;
+      if (addressFirst) {
+        // As a virtual IP that moves before the promotion has finished: for a while the address
+        // leads to a read-only standby. Readiness must say so, writes must wait (HTTP 503, Kafka
+        // batches retried), and nothing may be dead-lettered.
+        movedAt = Date.now();
+        proxy.moveTo(standby.command.port);
+        await waitFor(
+          'readiness to report the database read-only',
+          async () => {
+            const ready = await service!.ready();
+            lastReadiness = `${ready.status} ${JSON.stringify(ready.body)}`;
+            return ready.status === 503 && /read-only/.test(ready.body.details.database?.message ?? '');
+          },
+          { timeoutMs: 60_000 },
+        ).catch((error: unknown) => {
+          throw new Error(`${String(error)}; last readiness answer: ${lastReadiness}`);
+        });
+        await waitFor(
+          'an HTTP append sent to the read-only standby answered 503',
+          () => {
+            // An answer other than 503 (a 500 for a read-only refusal) fails the writer: say which.
+            if (http.failures.length > 0) throw new Error(http.failures[0]);
+            return http.unavailableSentAt.some((at) => at > movedAt);
+          },
+          { timeoutMs: 60_000 },
+        );
+        await pair.promoteStandby();
+        promotedMs = Date.now() - killedAt;
+      } else {
+        await pair.promoteStandby();
+        promotedMs = Date.now() - killedAt;
+        movedAt = Date.now();
+        proxy.moveTo(standby.command.port);
+      }
+      const promoted = pair.primary;
       await waitFor('readiness back to 200 by itself', async () => (await service!.ready()).status === 200, {
         timeoutMs: 120_000,
       });
@@ -201,6 +240,7 @@ describe('scenario 10: Postgres failover to a synchronous standby', () => {
       const rebuildStartedAt = Date.now();
       await pair.rebuildStandby();
       rounds.push({
+        addressFirst,
         killed: killed.name,
         promoted: promoted.name,
         appendsInFlightAtKill,
@@ -225,6 +265,10 @@ describe('scenario 10: Postgres failover to a synchronous standby', () => {
 
     const timeout = await waitForStoredCount(context.databaseUrl, distinctEventCount(ledger), 180_000);
     const figures = await checkLedger(context.databaseUrl, ledger);
+    const [{ n: deadLettered }] = await queryDatabase<{ n: number }>(
+      context.databaseUrl,
+      'SELECT count(*)::int AS n FROM dead_letters',
+    );
     const serviceRestarts = service.pid === servicePid && isAlive(servicePid) ? 0 : 1;
     const httpAcknowledged = http.acknowledged.size;
     const kafkaOperations = [...ledger.keys()].filter((id) => id.startsWith('fo-kafka')).length;
@@ -237,10 +281,11 @@ describe('scenario 10: Postgres failover to a synchronous standby', () => {
         `${(ledger.size - kafkaOperations).toLocaleString('en')} over HTTP (${httpWriters} writers)`,
       seed,
       durationMs: Date.now() - startedAt,
-      columns: ledgerColumns(figures, load.acknowledgedEvents + httpAcknowledged),
+      columns: { ...ledgerColumns(figures, load.acknowledgedEvents + httpAcknowledged), deadLettered },
       figures: {
         ...ledgerFigures(figures),
         failovers: rounds.length,
+        addressMovedBeforePromotion: rounds.filter((r) => r.addressFirst).length,
         acknowledged: load.acknowledgedEvents + httpAcknowledged,
         acknowledgedMissingAfterPromotion: rounds.reduce(
           (sum, r) => sum + r.httpAcknowledgedMissing + r.kafkaCommittedMissing,
@@ -266,6 +311,8 @@ describe('scenario 10: Postgres failover to a synchronous standby', () => {
     expect(http.failures).toEqual([]);
     expect(load.failures).toEqual([]);
     expect(http.missingRetryAfter).toBe(0);
+    // A write refused by a read-only standby is retried, never dead-lettered as unstorable.
+    expect(deadLettered).toBe(0);
     expect(serviceRestarts).toBe(0);
     for (const round of rounds) {
       expect({ http: round.httpAcknowledgedMissing, kafka: round.kafkaCommittedMissing }).toEqual({

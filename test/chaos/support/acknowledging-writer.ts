@@ -21,8 +21,8 @@ export interface AcknowledgedHttpStats {
   acknowledged: Map<string, number>;
   /** 503 answers, each followed by a retry of the same event. */
   unavailable: number;
-  /** When each 503 arrived. */
-  unavailableAt: number[];
+  /** When each request that was answered 503 had been sent. */
+  unavailableSentAt: number[];
   /** 503 answers without a usable Retry-After header. */
   missingRetryAfter: number;
   /** Any other answer, or a request that could not reach the service: each is a failure of the run. */
@@ -33,7 +33,7 @@ export const emptyAcknowledgedStats = (): AcknowledgedHttpStats => ({
   requests: 0,
   acknowledged: new Map(),
   unavailable: 0,
-  unavailableAt: [],
+  unavailableSentAt: [],
   missingRetryAfter: 0,
   failures: [],
 });
@@ -55,6 +55,7 @@ async function appendUntilAcknowledged(
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     stats.requests += 1;
+    const sentAt = Date.now();
     let response: Response;
     try {
       response = await fetch(`${baseUrl}/v1/operations/${encodeURIComponent(event.subject)}/events`, {
@@ -74,7 +75,7 @@ async function appendUntilAcknowledged(
     }
     if (response.status === 503) {
       stats.unavailable += 1;
-      stats.unavailableAt.push(Date.now());
+      stats.unavailableSentAt.push(sentAt);
       const wait = retryAfterSeconds(response.headers.get('retry-after'));
       if (wait === null) stats.missingRetryAfter += 1;
       if (Date.now() < deadline && !control.abandoned) {

@@ -328,6 +328,25 @@ export class PostgresPair {
     this.standbyReady = true;
   }
 
+  /**
+   * Waits until the standby has replayed all the WAL it received (the primary being dead, that
+   * amount no longer grows): from then on, its reads show everything it will have once promoted.
+   */
+  async waitForStandbyReplay(): Promise<void> {
+    if (!this.standbyReady) throw new Error('no standby');
+    await waitFor(
+      `${this.other.name} to replay what it received`,
+      async () =>
+        (
+          await query<{ done: boolean }>(
+            this.other,
+            'SELECT pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn() AS done',
+          )
+        )[0].done,
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+  }
+
   /** Whether the node's server runs and answers. */
   async answers(node: PostgresNode): Promise<boolean> {
     return query(node, 'SELECT 1').then(
