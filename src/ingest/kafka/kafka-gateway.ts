@@ -6,6 +6,7 @@
 import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, Kafka, logLevel, LogEntry, Partitioners, Producer } from 'kafkajs';
 import type { IncomingRecord } from '../../envelope/parse-kafka-record';
+import { isCoordinatorUnreachable, rejoinRequest } from './coordinator-loss';
 import { retryWhilePropagating } from './metadata-propagation';
 
 export interface IncomingBatch {
@@ -174,21 +175,34 @@ export class KafkaGateway {
         headers: decodeHeaders(message.headers),
       })),
       isActive: () => isRunning() && !isStale(),
-      heartbeat,
+      heartbeat: () => this.viaCoordinator('heartbeat', heartbeat),
       commitThrough: async (lastOffset: string) => {
         resolveOffset(lastOffset);
         // Through the batch payload, not consumer.commitOffsets(): kafkajs drops the latter once the
         // consumer is stopping, which would leave the batch finished during a graceful shutdown uncommitted.
-        await commitOffsetsIfNecessary({
-          topics: [
-            {
-              topic: batch.topic,
-              partitions: [{ partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() }],
-            },
-          ],
-        });
+        await this.viaCoordinator('offset commit', () =>
+          commitOffsetsIfNecessary({
+            topics: [
+              {
+                topic: batch.topic,
+                partitions: [{ partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() }],
+              },
+            ],
+          }),
+        );
       },
     };
+  }
+
+  /** A call to the group coordinator; if the coordinator is gone, the error makes kafkajs rejoin and find the new one. */
+  private async viaCoordinator<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isCoordinatorUnreachable(error)) throw error;
+      this.logger.warn(`${what} failed, the group coordinator is unreachable: rejoining (${String(error)})`);
+      throw rejoinRequest(what, error);
+    }
   }
 
   /** Per assigned partition: records between the group's committed offset and the partition's end. */
