@@ -71,10 +71,12 @@ describe('scenario 9: Kafka partition leader and group coordinator loss in a 3-b
   const producers: Producer[] = [];
   const loads: SteadyProducer[] = [];
   const control: WriterControl = { stopping: false, abandoned: false };
+  let readiness: ReadinessMonitor | undefined;
 
   afterAll(async () => {
     // After a failure the load may still be running: it must not keep the test process alive.
     control.abandoned = true;
+    await readiness?.stop();
     await Promise.all(loads.map((load) => load.stop()));
     await service?.stop();
     await Promise.all(producers.map((producer) => producer.disconnect().catch(() => undefined)));
@@ -126,69 +128,92 @@ describe('scenario 9: Kafka partition leader and group coordinator loss in a 3-b
       runHttpWriter(service!.url, `kc-http${i}`, ledger, seededRandom(seed + 100 + i), http, control),
     );
 
+    /** What a failed round leaves for the failure message: who was producing, what the cluster and the service said. */
+    const diagnostics = async (offsetsBefore: Map<number, number>) => {
+      const produced = highestOffsets(loads.map((load) => load.placements));
+      const lines = [
+        `producers: ${loads.map((l) => `${l.acknowledgedEvents} acknowledged, ${l.sendRetries} send retries, ${l.failures.length} failures`).join('; ')}`,
+        `highest acknowledged offset per partition before the kill ${JSON.stringify([...offsetsBefore])}, now ${JSON.stringify([...produced])}`,
+        `stored: ${await countStoredEvents(context.databaseUrl).catch(String)}`,
+        `partitions: ${JSON.stringify(await cluster!.partitions(topic).catch(String))}`,
+        `readiness: ${JSON.stringify(await service!.ready().catch(String))}`,
+        `service log:\n${service!.logs()}`,
+      ];
+      return lines.join('\n');
+    };
+
     const rounds: LeaderLossRound[] = [];
     for (const kind of plan) {
-      const before = await countStoredEvents(context.databaseUrl);
-      await waitFor(
-        'ingest progress',
-        async () => (await countStoredEvents(context.databaseUrl)) >= before + PROGRESS_BETWEEN_FAULTS,
-        { timeoutMs: 180_000, intervalMs: 250 },
-      );
-      const coordinator = await cluster.coordinator(groupId);
-      const node = kind === 'leader' ? (await cluster.topLeader(topic)).node : coordinator;
-      const partitionsLed = (await cluster.partitions(topic)).filter((p) => p.leader === node).length;
-      const offsetsBefore = highestOffsets(loads.map((load) => load.placements));
-      const readiness = new ReadinessMonitor(service);
+      let offsetsBefore = new Map<number, number>();
+      try {
+        const before = await countStoredEvents(context.databaseUrl);
+        await waitFor(
+          'ingest progress',
+          async () => (await countStoredEvents(context.databaseUrl)) >= before + PROGRESS_BETWEEN_FAULTS,
+          { timeoutMs: 180_000, intervalMs: 250 },
+        );
+        const coordinator = await cluster.coordinator(groupId);
+        const node = kind === 'leader' ? (await cluster.topLeader(topic)).node : coordinator;
+        const partitionsLed = (await cluster.partitions(topic)).filter((p) => p.leader === node).length;
+        offsetsBefore = highestOffsets(loads.map((load) => load.placements));
+        readiness = new ReadinessMonitor(service);
 
-      const killedAt = Date.now();
-      await cluster.kill(node);
-      await waitFor(
-        `new leaders for node ${node}'s partitions`,
-        async () => {
-          const led = (await cluster!.partitions(topic)).filter((p) => p.leader === node || p.leader < 0);
-          const offsets = await cluster!.partitions(OFFSETS_TOPIC);
-          const coordinatorPartitionLeader = offsets.find((p) => p.partition === coordinatorPartition(groupId))?.leader;
-          return led.length === 0 && coordinatorPartitionLeader !== node && coordinatorPartitionLeader !== -1;
-        },
-        { timeoutMs: 120_000, intervalMs: 100 },
-      );
-      const electionMs = Date.now() - killedAt;
-      const resumed = await waitForEveryPartitionToResume({
-        databaseUrl: context.databaseUrl,
-        partitions: Array.from({ length: PARTITIONS }, (_, p) => p),
-        placements: loads.map((load) => load.placements),
-        before: offsetsBefore,
-        since: killedAt,
-        timeoutMs: 180_000,
-      });
-      const resumedMs = Math.max(...resumed.storedMs.values());
-      const producersResumedMs = Math.max(...resumed.acknowledgedMs.values());
+        const killedAt = Date.now();
+        await cluster.kill(node);
+        await waitFor(
+          `new leaders for node ${node}'s partitions`,
+          async () => {
+            const led = (await cluster!.partitions(topic)).filter((p) => p.leader === node || p.leader < 0);
+            const offsets = await cluster!.partitions(OFFSETS_TOPIC);
+            const coordinatorPartitionLeader = offsets.find(
+              (p) => p.partition === coordinatorPartition(groupId),
+            )?.leader;
+            return led.length === 0 && coordinatorPartitionLeader !== node && coordinatorPartitionLeader !== -1;
+          },
+          { timeoutMs: 120_000, intervalMs: 100 },
+        );
+        const electionMs = Date.now() - killedAt;
+        const resumed = await waitForEveryPartitionToResume({
+          databaseUrl: context.databaseUrl,
+          partitions: Array.from({ length: PARTITIONS }, (_, p) => p),
+          placements: loads.map((load) => load.placements),
+          before: offsetsBefore,
+          since: killedAt,
+          timeoutMs: 180_000,
+        });
+        const resumedMs = Math.max(...resumed.storedMs.values());
+        const producersResumedMs = Math.max(...resumed.acknowledgedMs.values());
 
-      const restartAt = Date.now();
-      await cluster.restart(node);
-      const restartMs = Date.now() - restartAt;
-      await waitFor(
-        `node ${node} back in every ISR`,
-        async () =>
-          [...(await cluster!.partitions(topic)), ...(await cluster!.partitions(OFFSETS_TOPIC))].every((p) =>
-            p.isr.includes(node),
-          ),
-        { timeoutMs: 180_000, intervalMs: 250 },
-      );
-      const rejoinMs = Date.now() - restartAt;
-      await waitFor('readiness 200', async () => (await service!.ready()).status === 200, { timeoutMs: 120_000 });
-      rounds.push({
-        kind,
-        node,
-        partitionsLed,
-        wasCoordinator: node === coordinator,
-        electionMs,
-        producersResumedMs,
-        resumedMs,
-        readinessDownMs: await readiness.stop(),
-        restartMs,
-        rejoinMs,
-      });
+        const restartAt = Date.now();
+        await cluster.restart(node);
+        const restartMs = Date.now() - restartAt;
+        await waitFor(
+          `node ${node} back in every ISR`,
+          async () =>
+            [...(await cluster!.partitions(topic)), ...(await cluster!.partitions(OFFSETS_TOPIC))].every((p) =>
+              p.isr.includes(node),
+            ),
+          { timeoutMs: 180_000, intervalMs: 250 },
+        );
+        const rejoinMs = Date.now() - restartAt;
+        await waitFor('readiness 200', async () => (await service!.ready()).status === 200, { timeoutMs: 120_000 });
+        rounds.push({
+          kind,
+          node,
+          partitionsLed,
+          wasCoordinator: node === coordinator,
+          electionMs,
+          producersResumedMs,
+          resumedMs,
+          readinessDownMs: await readiness!.stop(),
+          restartMs,
+          rejoinMs,
+        });
+      } catch (error) {
+        throw new Error(
+          `round ${rounds.length + 1} (${kind}) failed: ${String(error)}\n${await diagnostics(offsetsBefore)}`,
+        );
+      }
       // The service kept running through the fault: never restarted, never replaced.
       expect(service.pid).toBe(servicePid);
       expect(isAlive(servicePid)).toBe(true);
