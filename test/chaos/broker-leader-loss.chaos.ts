@@ -6,6 +6,7 @@ import { ServiceProcess } from '../support/service-process';
 import { createTestContext, uniqueName } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 import { CHAOS_SIZE, chaosSeed } from './support/chaos-size';
+import { committedOffsets } from './support/consumer-offsets';
 import { highestOffsets, ReadinessMonitor, waitForEveryPartitionToResume } from './support/fault-timing';
 import { coordinatorPartition, KafkaCluster, OFFSETS_TOPIC } from './support/kafka-cluster';
 import {
@@ -46,6 +47,14 @@ interface LeaderLossRound {
   producersResumedMs: number;
   /** Until every partition stored an event produced after the kill. */
   resumedMs: number;
+  /**
+   * Until the group's committed offset of every partition passed a record acknowledged after the
+   * new leaders were elected: offset commits go through the coordinator, so after a coordinator
+   * loss they prove the service found the new one.
+   */
+  commitsResumedMs: number;
+  /** The group's coordinator once the killed node's partitions had new leaders. */
+  coordinatorAfter: number;
   readinessDownMs: number;
   restartMs: number;
   /** From the restart until the node is back in the ISR of every partition. */
@@ -173,6 +182,7 @@ describe('scenario 9: Kafka partition leader and group coordinator loss in a 3-b
           { timeoutMs: 120_000, intervalMs: 100 },
         );
         const electionMs = Date.now() - killedAt;
+        const coordinatorAfter = await cluster.coordinator(groupId);
         const resumed = await waitForEveryPartitionToResume({
           databaseUrl: context.databaseUrl,
           partitions: Array.from({ length: PARTITIONS }, (_, p) => p),
@@ -183,6 +193,23 @@ describe('scenario 9: Kafka partition leader and group coordinator loss in a 3-b
         });
         const resumedMs = Math.max(...resumed.storedMs.values());
         const producersResumedMs = Math.max(...resumed.acknowledgedMs.values());
+        const afterElection = highestOffsets(loads.map((load) => load.placements));
+        let committed = new Map<number, number>();
+        await waitFor(
+          'offset commits past records produced after the election, on every partition',
+          async () => {
+            committed = await cluster!.withAdmin((admin) => committedOffsets(admin, groupId, topic));
+            return Array.from({ length: PARTITIONS }, (_, p) => p).every(
+              (p) => (committed.get(p) ?? -1) > (afterElection.get(p) ?? Infinity),
+            );
+          },
+          { timeoutMs: 180_000, intervalMs: 250 },
+        ).catch((error: unknown) => {
+          throw new Error(
+            `${String(error)}: committed ${JSON.stringify([...committed])}, to pass ${JSON.stringify([...afterElection])}`,
+          );
+        });
+        const commitsResumedMs = Date.now() - killedAt;
 
         const restartAt = Date.now();
         await cluster.restart(node);
@@ -205,6 +232,8 @@ describe('scenario 9: Kafka partition leader and group coordinator loss in a 3-b
           electionMs,
           producersResumedMs,
           resumedMs,
+          commitsResumedMs,
+          coordinatorAfter,
           readinessDownMs: await readiness!.stop(),
           restartMs,
           rejoinMs,
@@ -250,13 +279,15 @@ describe('scenario 9: Kafka partition leader and group coordinator loss in a 3-b
         kills: rounds
           .map(
             (r) =>
-              `${r.kind} node ${r.node} (led ${r.partitionsLed}/${PARTITIONS}${r.wasCoordinator ? ', coordinator' : ''})`,
+              `${r.kind} node ${r.node} (led ${r.partitionsLed}/${PARTITIONS}` +
+              `${r.wasCoordinator ? `, coordinator, moved to node ${r.coordinatorAfter}` : ''})`,
           )
           .join('; '),
         acknowledged: kafkaAcknowledged + httpEvents,
         electionSeconds: joinSeconds(rounds, (r) => r.electionMs),
         producersResumedAfterSeconds: joinSeconds(rounds, (r) => r.producersResumedMs),
         ingestResumedAfterSeconds: joinSeconds(rounds, (r) => r.resumedMs),
+        commitsResumedAfterSeconds: joinSeconds(rounds, (r) => r.commitsResumedMs),
         readinessDownSeconds: joinSeconds(rounds, (r) => r.readinessDownMs),
         brokerRestartSeconds: joinSeconds(rounds, (r) => r.restartMs),
         rejoinedIsrAfterSeconds: joinSeconds(rounds, (r) => r.rejoinMs),
@@ -272,6 +303,15 @@ describe('scenario 9: Kafka partition leader and group coordinator loss in a 3-b
     expectLedgerIntact(figures);
     if (timeout) throw timeout;
     expect(rounds.map((r) => r.kind)).toEqual(plan);
+    // Each fault landed: partition leaders had to move (a leader round kills the top leader; the
+    // first round's node leads its share of a fresh topic's partitions), and so did the coordinator.
+    for (const round of rounds) {
+      if (round.kind === 'leader') expect(round.partitionsLed).toBeGreaterThan(0);
+      if (round.kind === 'coordinator') expect(round.wasCoordinator).toBe(true);
+      if (round.wasCoordinator) expect(round.coordinatorAfter).not.toBe(round.node);
+    }
+    expect(rounds.some((round) => round.partitionsLed > 0)).toBe(true);
+    expect(rounds.some((round) => round.wasCoordinator)).toBe(true);
   });
 });
 
