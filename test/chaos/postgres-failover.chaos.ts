@@ -34,8 +34,19 @@ const PROGRESS_BETWEEN_FAULTS = 200;
 const ACTIVE_APPENDS = `SELECT count(*)::int AS n FROM pg_stat_activity
   WHERE datname = $1 AND state = 'active' AND query LIKE 'SELECT opledger_append_events%'`;
 
+/**
+ * Where a round aims the kill. `unanswered-commit`: the proxy holds the primary's answers back
+ * until at least one append has committed (visible on the primary, so also flushed by the
+ * synchronous standby), then the primary is killed and the connections cut: the service never
+ * hears that those commits succeeded. `statement-in-flight`: killed while an append statement
+ * runs (`pg_stat_activity`), so that its transaction dies with the primary.
+ */
+type FailoverAim = 'unanswered-commit' | 'statement-in-flight';
+
 /** What one failover measured; times in ms after the SIGKILL. */
 interface FailoverRound {
+  aim: FailoverAim;
+  killedAt: number;
   /** The address moved to the standby before it was promoted (a VIP moving first). */
   addressFirst: boolean;
   killed: string;
@@ -52,6 +63,12 @@ interface FailoverRound {
   /** Kafka records below the group's committed offset whose events the new primary lacked. */
   kafkaCommittedMissing: number;
   acknowledgedChecked: number;
+  /** Events committed while the answers were held (on the standby, not stored when the hold began). */
+  unansweredCommits: string[];
+  /** Of those, the ones seen committed on the primary before the kill that the standby lacked (must be none). */
+  unansweredMissingOnStandby: number;
+  /** Holds tried before one caught an HTTP append and a Kafka chunk committing (0: not that aim). */
+  holdAttempts: number;
 }
 
 const joinSeconds = (rounds: FailoverRound[], pick: (round: FailoverRound) => number) =>
@@ -129,22 +146,75 @@ describe('scenario 10: Postgres failover to a synchronous standby', () => {
         async () => (await storedOn(context.databaseUrl)) >= before + PROGRESS_BETWEEN_FAULTS,
         { timeoutMs: 180_000, intervalMs: 250 },
       );
-      // Aim at an append in flight: a commit the service may never hear the outcome of.
+      const aim: FailoverAim = round % 2 === 0 ? 'unanswered-commit' : 'statement-in-flight';
+      const primaryUrl = pair.databaseUrl(pair.primary, database);
+      const storedIdsOn = async (url: string) =>
+        new Set(
+          (await queryDatabase<{ event_id: string }>(url, 'SELECT event_id FROM operation_events')).map(
+            (row) => row.event_id,
+          ),
+        );
       const watcher = new Client({ connectionString: nodeAdminUrl(pair.primary) });
       watcher.on('error', () => undefined);
       await watcher.connect();
+      const appendsRunning = async () => (await watcher.query<{ n: number }>(ACTIVE_APPENDS, [database])).rows[0].n;
       let appendsInFlightAtKill = 0;
-      await waitFor(
-        'an append in flight on the primary',
-        async () => {
-          appendsInFlightAtKill = (await watcher.query<{ n: number }>(ACTIVE_APPENDS, [database])).rows[0].n;
-          return appendsInFlightAtKill > 0;
-        },
-        { timeoutMs: 60_000, intervalMs: 10 },
-      );
+      let storedWhenHeld = new Set<string>();
+      let committedWhileHeld: string[] = [];
+      let holdAttempts = 0;
+      if (aim === 'unanswered-commit') {
+        // Hold the primary's answers back while an append's write runs, until an HTTP append and a
+        // Kafka chunk have both committed meanwhile; an attempt that does not catch both within a
+        // moment lets the answers through (late, harmlessly) and tries again. What was stored when
+        // the hold began is read after it began, so any commit missing from that read is one
+        // whose answer (sent after the commit became visible) is held, and never arrives.
+        const deadline = Date.now() + 120_000;
+        const caughtBefore: string[] = [];
+        for (holdAttempts = 1; ; holdAttempts += 1) {
+          await waitFor('an append writing on the primary', async () => (await appendsRunning()) > 0, {
+            timeoutMs: 60_000,
+            intervalMs: 5,
+          });
+          proxy.holdAnswers();
+          storedWhenHeld = await storedIdsOn(primaryUrl);
+          const attemptEnds = Date.now() + 1_500;
+          let caught = false;
+          while (!caught && Date.now() < attemptEnds) {
+            const now = await storedIdsOn(primaryUrl);
+            committedWhileHeld = [...now].filter((id) => !storedWhenHeld.has(id));
+            caught =
+              committedWhileHeld.some((id) => id.startsWith('fo-http')) &&
+              committedWhileHeld.some((id) => id.startsWith('fo-kafka'));
+          }
+          if (caught) break;
+          caughtBefore.push(
+            `${committedWhileHeld.filter((id) => id.startsWith('fo-http')).length} HTTP + ` +
+              `${committedWhileHeld.filter((id) => id.startsWith('fo-kafka')).length} Kafka`,
+          );
+          proxy.release();
+          if (Date.now() > deadline) {
+            throw new Error(
+              `${holdAttempts} holds caught no HTTP append and Kafka chunk committing together (${caughtBefore.join(', ')})`,
+            );
+          }
+        }
+        appendsInFlightAtKill = await appendsRunning();
+      } else {
+        await waitFor(
+          'an append in flight on the primary',
+          async () => {
+            appendsInFlightAtKill = await appendsRunning();
+            return appendsInFlightAtKill > 0;
+          },
+          { timeoutMs: 60_000, intervalMs: 10 },
+        );
+      }
       const unavailableBefore = http.unavailable;
       const killedAt = Date.now();
       const killed = await pair.killPrimary();
+      // The address layer cuts the sessions of a dead primary (a held socket is not read, so the
+      // proxy would not notice the death by itself).
+      if (aim === 'unanswered-commit') proxy.cut();
       void watcher.end().catch(() => undefined);
 
       let lastReadiness = '';
@@ -173,11 +243,11 @@ describe('scenario 10: Postgres failover to a synchronous standby', () => {
       const [committed] = await admin.fetchOffsets({ groupId: context.groupId, topics: [context.topic] });
       const committedByPartition = new Map(committed.partitions.map((p) => [p.partition, Number(p.offset)]));
       const newPrimaryUrl = pair.databaseUrl(standby, database);
-      const storedIds = new Set(
-        (await queryDatabase<{ event_id: string }>(newPrimaryUrl, 'SELECT event_id FROM operation_events')).map(
-          (row) => row.event_id,
-        ),
-      );
+      const storedIds = await storedIdsOn(newPrimaryUrl);
+      // Every commit made while the answers were held: the service heard of none of them.
+      const unansweredCommits =
+        aim === 'unanswered-commit' ? [...storedIds].filter((id) => !storedWhenHeld.has(id)) : [];
+      const unansweredMissingOnStandby = committedWhileHeld.filter((id) => !storedIds.has(id)).length;
       const httpAcknowledgedMissing = acknowledgedIds.filter((id) => !storedIds.has(id)).length;
       const committedIds = [...load.placements]
         .filter(([, placement]) => placement.offset < (committedByPartition.get(placement.partition) ?? -1))
@@ -240,6 +310,8 @@ describe('scenario 10: Postgres failover to a synchronous standby', () => {
       const rebuildStartedAt = Date.now();
       await pair.rebuildStandby();
       rounds.push({
+        aim,
+        killedAt,
         addressFirst,
         killed: killed.name,
         promoted: promoted.name,
@@ -253,6 +325,9 @@ describe('scenario 10: Postgres failover to a synchronous standby', () => {
         httpAcknowledgedMissing,
         kafkaCommittedMissing,
         acknowledgedChecked: acknowledgedIds.length + committedIds.length,
+        unansweredCommits,
+        unansweredMissingOnStandby,
+        holdAttempts,
       });
     }
     const afterLast = await storedOn(context.databaseUrl);
@@ -272,6 +347,13 @@ describe('scenario 10: Postgres failover to a synchronous standby', () => {
     const serviceRestarts = service.pid === servicePid && isAlive(servicePid) ? 0 : 1;
     const httpAcknowledged = http.acknowledged.size;
     const kafkaOperations = [...ledger.keys()].filter((id) => id.startsWith('fo-kafka')).length;
+    // Each HTTP append whose commit went unanswered must have been acknowledged later, by a retry
+    // of the writer (the same event id, answered as the duplicate it then was).
+    const unanswered = rounds.flatMap((r) => r.unansweredCommits.map((id) => ({ id, killedAt: r.killedAt })));
+    const unansweredHttp = unanswered.filter(({ id }) => id.startsWith('fo-http'));
+    const unansweredHttpNotAcknowledgedLater = unansweredHttp
+      .filter(({ id, killedAt }) => !((http.acknowledged.get(id) ?? 0) >= killedAt))
+      .map(({ id }) => id);
     writeResult({
       scenario: 'postgres-failover',
       order: 10,
@@ -292,7 +374,15 @@ describe('scenario 10: Postgres failover to a synchronous standby', () => {
           0,
         ),
         acknowledgedCheckedAtPromotion: rounds.map((r) => r.acknowledgedChecked).join(' / '),
+        aimedAt: rounds
+          .map((r) => (r.aim === 'unanswered-commit' ? 'commit with its answer held' : 'statement running'))
+          .join(' / '),
         appendsInFlightAtKill: rounds.map((r) => r.appendsInFlightAtKill).join(' / '),
+        unansweredCommits: rounds.map((r) => r.unansweredCommits.length).join(' / '),
+        unansweredCommitsOverHttp: unansweredHttp.length,
+        holdsTried: rounds.map((r) => r.holdAttempts).join(' / '),
+        unansweredHttpNotAcknowledgedLater: unansweredHttpNotAcknowledgedLater.length,
+        unansweredCommitsMissingOnStandby: rounds.reduce((sum, r) => sum + r.unansweredMissingOnStandby, 0),
         notReadyAfterSeconds: joinSeconds(rounds, (r) => r.notReadyMs),
         promotedAfterSeconds: joinSeconds(rounds, (r) => r.promotedMs),
         readyAgainAfterSeconds: joinSeconds(rounds, (r) => r.readyAgainMs),
@@ -319,7 +409,17 @@ describe('scenario 10: Postgres failover to a synchronous standby', () => {
         http: 0,
         kafka: 0,
       });
+      // The fault landed where it was aimed: commits the service never heard of (all of them on
+      // the standby: synchronous replication), or a statement running at the kill.
+      if (round.aim === 'unanswered-commit') {
+        expect(round.unansweredCommits.filter((id) => id.startsWith('fo-http')).length).toBeGreaterThan(0);
+        expect(round.unansweredCommits.filter((id) => id.startsWith('fo-kafka')).length).toBeGreaterThan(0);
+        expect(round.unansweredMissingOnStandby).toBe(0);
+      } else {
+        expect(round.appendsInFlightAtKill).toBeGreaterThan(0);
+      }
     }
+    expect(unansweredHttpNotAcknowledgedLater).toEqual([]);
     expectLedgerIntact(figures);
     if (timeout) throw timeout;
     expect(rounds).toHaveLength(failovers);
