@@ -237,7 +237,9 @@ export const AppendEventsDocs = (): MethodDecorator =>
     }),
     ApiProblemResponse(
       503,
-      'The event store stayed unavailable through the retries. Nothing is stored; retry (same event ids).',
+      'The event store stayed unavailable through the retries. Retry with the same event ids: usually nothing ' +
+        'was stored, but a commit whose answer was lost (the primary failed over) may have stored them, and the ' +
+        'retry then answers 200 with `duplicate`.',
       {
         unavailable: {
           type: 'unavailable',
