@@ -55,6 +55,10 @@ interface LeaderLossRound {
   commitsResumedMs: number;
   /** The group's coordinator once the killed node's partitions had new leaders. */
   coordinatorAfter: number;
+  /** Commits or heartbeats that found the coordinator gone and made the consumer rejoin (service log). */
+  rejoins: number;
+  /** kafkajs consumer crashes (it restarts itself; readiness is 503 until it is back in the group). */
+  consumerCrashes: number;
   readinessDownMs: number;
   restartMs: number;
   /** From the restart until the node is back in the ISR of every partition. */
@@ -106,6 +110,14 @@ describe('scenario 9: Kafka partition leader and group coordinator loss in a 3-b
       INGEST_BATCH_MAX_EVENTS: '50',
     });
     const servicePid = service.pid;
+    const consumerLog = { rejoins: 0, crashes: 0, firstCrash: '' };
+    service.onLine((line) => {
+      if (line.includes('the group coordinator is unreachable: rejoining')) consumerLog.rejoins += 1;
+      if (line.includes('consumer crashed')) {
+        consumerLog.crashes += 1;
+        consumerLog.firstCrash ||= line.slice(0, 600);
+      }
+    });
     const topicState = await cluster.partitions(topic);
     expect(topicState.map((p) => p.replicas.length)).toEqual(Array(PARTITIONS).fill(3));
 
@@ -166,6 +178,7 @@ describe('scenario 9: Kafka partition leader and group coordinator loss in a 3-b
         const partitionsLed = (await cluster.partitions(topic)).filter((p) => p.leader === node).length;
         offsetsBefore = highestOffsets(loads.map((load) => load.placements));
         readiness = new ReadinessMonitor(service);
+        const logBefore = { ...consumerLog };
 
         const killedAt = Date.now();
         await cluster.kill(node);
@@ -234,6 +247,8 @@ describe('scenario 9: Kafka partition leader and group coordinator loss in a 3-b
           resumedMs,
           commitsResumedMs,
           coordinatorAfter,
+          rejoins: consumerLog.rejoins - logBefore.rejoins,
+          consumerCrashes: consumerLog.crashes - logBefore.crashes,
           readinessDownMs: await readiness!.stop(),
           restartMs,
           rejoinMs,
@@ -289,6 +304,9 @@ describe('scenario 9: Kafka partition leader and group coordinator loss in a 3-b
         ingestResumedAfterSeconds: joinSeconds(rounds, (r) => r.resumedMs),
         commitsResumedAfterSeconds: joinSeconds(rounds, (r) => r.commitsResumedMs),
         readinessDownSeconds: joinSeconds(rounds, (r) => r.readinessDownMs),
+        coordinatorRejoins: rounds.map((r) => r.rejoins).join(' / '),
+        consumerCrashes: rounds.map((r) => r.consumerCrashes).join(' / '),
+        ...(consumerLog.firstCrash ? { exampleConsumerCrash: consumerLog.firstCrash } : {}),
         brokerRestartSeconds: joinSeconds(rounds, (r) => r.restartMs),
         rejoinedIsrAfterSeconds: joinSeconds(rounds, (r) => r.rejoinMs),
         producerSendRetries: loads.reduce((sum, load) => sum + load.sendRetries, 0),
