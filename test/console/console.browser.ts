@@ -111,7 +111,7 @@ describe('operator console', () => {
     expect(read).toEqual(expect.arrayContaining(['operation_status_counts', 'stage_minute_stats']));
   });
 
-  it('lists operations and filters them by status, stage and stage status, and source', async () => {
+  it('lists operations and filters them by status, stage and stage status, id prefix, source and updated range', async () => {
     await page.goto(`${service.url}/console/operations`);
     const ids = () =>
       page.$$eval('table[data-testid=operations] tbody tr', (rows) => rows.map((r) => r.getAttribute('data-id')));
@@ -142,6 +142,24 @@ describe('operator console', () => {
     await page.locator('tr[data-id="batch-7"]').waitFor();
     expect(await ids()).toEqual(['batch-7']);
     await expect(page.getByLabel('Source').inputValue()).resolves.toBe('pipeline/batch');
+
+    // The updated range, typed in local time (as the browser and this test see it), sent as UTC.
+    const local = (iso: string) => {
+      const date = new Date(iso);
+      return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+    };
+    await page.goto(`${service.url}/console/operations`);
+    await page.locator('tr[data-id="order-retry"]').waitFor();
+    await page.getByLabel('Updated after').fill(local(timeAt(-75)));
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL((url) => url.searchParams.get('updatedAfter') === timeAt(-75));
+    await page.locator('tr[data-id="batch-7"]').waitFor();
+    expect((await ids()).sort()).toEqual(['batch-7', 'order-retry']);
+    await page.getByLabel('Updated before').fill(local(timeAt(0)));
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL((url) => url.searchParams.get('updatedBefore') === timeAt(0));
+    await page.locator('tr[data-id="order-retry"]').waitFor({ state: 'detached' });
+    expect(await ids()).toEqual(['batch-7']);
   });
 
   it('follows the open list live: a row changes in place, an operation elsewhere is counted', async () => {
