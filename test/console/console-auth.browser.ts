@@ -94,6 +94,26 @@ describe('operator console with API keys', () => {
     expect(await storedKey()).toBeNull();
   });
 
+  it('copies the id and the equivalent CLI and curl commands, with the key as a variable, never its value', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: service.url });
+    await page.goto(`${service.url}/console/operations/auth-op`);
+    await signIn(KEYS.reader);
+    await page.locator('.gantt .bar[data-stage="fetch"]').waitFor();
+    const copied = async (label: string) => {
+      await page.getByRole('button', { name: `Copy ${label}` }).click();
+      await page
+        .locator('.copy', { hasText: `Copy ${label}` })
+        .getByText('Copied')
+        .waitFor();
+      return page.evaluate<string>('navigator.clipboard.readText()');
+    };
+    await expect(copied('id')).resolves.toBe('auth-op');
+    await expect(copied('CLI command')).resolves.toBe(`npx opledger get auth-op --url ${service.url}`);
+    await expect(copied('curl command')).resolves.toBe(
+      `curl -H "Authorization: Bearer $OPLEDGER_API_KEY" '${service.url}/v1/operations/auth-op'`,
+    );
+  });
+
   it('shows a reader no dead letters and no re-publish button; an admin both', async () => {
     await page.goto(`${service.url}/console/dead-letters`);
     await signIn(KEYS.reader);
