@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { importCycles, importGraph } from '../support/architecture/import-cycles';
 import { REPO_ROOT, sourceFiles } from '../support/architecture/source-files';
-import { tableOwnershipViolations } from '../support/architecture/table-ownership';
+import { readdirSync, readFileSync } from 'node:fs';
+import { SCHEMA_HISTORY, TABLE_OWNERS, tableOwnershipViolations } from '../support/architecture/table-ownership';
 
 /** ESLint's verdict on `text` as if it were the file `path` of the repository. */
 function lint(path: string, text: string): { ruleId: string | null; message: string }[] {
@@ -37,6 +38,40 @@ describe('architecture', () => {
       expect(importCycles(importGraph(planted))).toEqual([
         ['src/auth/api-keys.ts', 'src/auth/roles.ts', 'src/config/app-config.ts', 'src/auth/api-keys.ts'],
       ]);
+    });
+  });
+
+  describe('files and docs', () => {
+    const LONG = 350;
+
+    it(`no file in src is over ${LONG} lines unless its header says it is one cohesive thing`, () => {
+      const long = sourceFiles('src')
+        // A released migration is never edited, whatever its length.
+        .filter((file) => !file.path.startsWith(SCHEMA_HISTORY))
+        .filter((file) => file.text.split('\n').length > LONG)
+        .filter((file) => !/^\s*(\/\*\*?[\s\S]*?\*\/|(\/\/.*\n)+)/.exec(file.text)?.[0].includes('cohesive'))
+        .map((file) => `${file.path}: ${file.text.split('\n').length} lines`);
+      expect(long).toEqual([]);
+    });
+
+    it('docs/architecture.md names every module of src and every owned table', () => {
+      const doc = readFileSync(join(REPO_ROOT, 'docs', 'architecture.md'), 'utf8');
+      const folders = readdirSync(join(REPO_ROOT, 'src'), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => `src/${entry.name}`);
+      expect(folders.filter((folder) => !doc.includes(`\`${folder}\``))).toEqual([]);
+      expect(Object.keys(TABLE_OWNERS).filter((table) => !doc.includes(`\`${table}\``))).toEqual([]);
+    });
+  });
+
+  describe('layers', () => {
+    it('the event store imports none of the modules built on it', () => {
+      const below = ['event-store', 'projection', 'envelope', 'common', 'config', 'metrics'];
+      const strays = [...importGraph(sourceFiles('src'))]
+        .filter(([file]) => file.startsWith('src/event-store/'))
+        .flatMap(([file, imports]) => imports.map((target) => `${file} -> ${target}`))
+        .filter((edge) => !below.some((module) => edge.split(' -> ')[1].startsWith(`src/${module}/`)));
+      expect(strays).toEqual([]);
     });
   });
 
