@@ -7,6 +7,16 @@ import { readProcessMemory } from './process-memory';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 
+/**
+ * How the service's Node runs, as the Dockerfile and `npm start` run it
+ * (test/unit/service-launch.spec.ts checks that they agree): V8 sizes how far
+ * the heap grows between collections by its limit (up to 4 × the live heap
+ * under the default limit of about a quarter of the machine's memory, about
+ * 1.4 × under 512 MiB), so the limit is what keeps the garbage of a backlog
+ * drain from doubling the service's RSS (docs/operations.md#memory).
+ */
+export const SERVICE_NODE_ARGS = ['--max-old-space-size=512'];
+
 export interface ServiceProcess {
   pid: number;
   baseUrl: string;
@@ -72,8 +82,14 @@ function isCompleteBuild(copy: string): boolean {
 }
 
 /** Runs a file of the build; node_modules is found through NODE_PATH, as the copy lives outside the checkout. */
-export function spawnFromBuild(file: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+export function spawnFromBuild(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  launchArgs: readonly string[] = [],
+): ChildProcess {
+  // BENCH_SERVICE_NODE_ARGS come last, so that they can override the launch's own (e.g. another heap limit).
+  const nodeArgs = [...launchArgs, ...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   return spawn(process.execPath, [...nodeArgs, join(serviceDist(), file), ...args], {
     cwd: REPO_ROOT,
     env: { ...env, NODE_PATH: join(REPO_ROOT, 'node_modules') },
@@ -82,7 +98,7 @@ export function spawnFromBuild(file: string, args: string[], env: NodeJS.Process
 }
 
 /**
- * Runs the built service (`node dist/main.js`) as its own process, as in
+ * Runs the built service (`node --max-old-space-size=512 dist/main.js`) as its own process, as in
  * production, so that its memory can be read from /proc and its CPU is not
  * shared with the harness's event loop.
  */
@@ -100,7 +116,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     ...options.env,
   };
-  const child = spawnFromBuild('main.js', [], env);
+  const child = spawnFromBuild('main.js', [], env, SERVICE_NODE_ARGS);
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not spawn the service');
   let peak = 0;

@@ -27,6 +27,12 @@ export interface AppConfig {
   ingestBatchMaxEvents: number;
   ingestFetchMaxWaitMs: number;
   ingestPartitionsConcurrency: number;
+  /** Most record bytes one fetch from one broker brings (kafkajs maxBytes; a larger first record batch still comes). */
+  ingestFetchMaxBytes: number;
+  /** Most record bytes of one partition in one fetch (kafkajs maxBytesPerPartition). */
+  ingestFetchMaxBytesPerPartition: number;
+  /** Most record bytes parsed, waiting for or in an append at once, all partitions together. */
+  ingestInFlightMaxBytes: number;
   ingestRetryMaxBackoffMs: number;
   ingestStallTimeoutMs: number;
   maxEventDataBytes: number;
@@ -135,6 +141,9 @@ function kafkaBrokers(env: Env): string[] | null {
   return brokers;
 }
 
+const KIB = 1024;
+const MIB = 1024 * KIB;
+
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
 function topic(env: Env, name: string, fallback: string): string {
@@ -179,6 +188,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ingestBatchMaxEvents: integer(env, 'INGEST_BATCH_MAX_EVENTS', 1000, 1, 100_000),
     ingestFetchMaxWaitMs: integer(env, 'INGEST_FETCH_MAX_WAIT_MS', 100, 1, 60_000),
     ingestPartitionsConcurrency: integer(env, 'INGEST_PARTITIONS_CONCURRENCY', 12, 1, 64),
+    ingestFetchMaxBytes: integer(env, 'INGEST_FETCH_MAX_BYTES', 4 * MIB, KIB, 256 * MIB),
+    ingestFetchMaxBytesPerPartition: integer(env, 'INGEST_FETCH_MAX_BYTES_PER_PARTITION', 512 * KIB, KIB, 256 * MIB),
+    ingestInFlightMaxBytes: integer(env, 'INGEST_IN_FLIGHT_MAX_BYTES', 4 * MIB, KIB, 1024 * MIB),
     ingestRetryMaxBackoffMs: integer(env, 'INGEST_RETRY_MAX_BACKOFF_MS', 10_000, 10, 600_000),
     ingestStallTimeoutMs: integer(env, 'INGEST_STALL_TIMEOUT_MS', 60_000, 100, 3_600_000),
     maxEventDataBytes: integer(env, 'MAX_EVENT_DATA_BYTES', 256 * 1024, 1, 16 * 1024 * 1024),
@@ -205,6 +217,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       `is ${config.host}, but no API keys are configured: set API_KEYS or API_KEYS_FILE, or listen on 127.0.0.1`,
     );
   }
+  if (config.ingestFetchMaxBytesPerPartition > config.ingestFetchMaxBytes) {
+    throw new ConfigError(
+      'INGEST_FETCH_MAX_BYTES_PER_PARTITION',
+      `must be at most INGEST_FETCH_MAX_BYTES (${config.ingestFetchMaxBytes}), got ${config.ingestFetchMaxBytesPerPartition}`,
+    );
+  }
   if (config.kafkaDeadLetterTopic === config.kafkaTopic) {
     throw new ConfigError('KAFKA_DLQ_TOPIC', 'must differ from KAFKA_TOPIC');
   }
@@ -228,6 +246,9 @@ export const CONFIG_VARIABLES = [
   'INGEST_BATCH_MAX_EVENTS',
   'INGEST_FETCH_MAX_WAIT_MS',
   'INGEST_PARTITIONS_CONCURRENCY',
+  'INGEST_FETCH_MAX_BYTES',
+  'INGEST_FETCH_MAX_BYTES_PER_PARTITION',
+  'INGEST_IN_FLIGHT_MAX_BYTES',
   'INGEST_RETRY_MAX_BACKOFF_MS',
   'INGEST_STALL_TIMEOUT_MS',
   'MAX_EVENT_DATA_BYTES',

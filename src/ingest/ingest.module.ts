@@ -28,6 +28,8 @@ import { KafkaIngestService } from './kafka-ingest.service';
           groupId: config.kafkaGroupId,
           fetchMaxWaitMs: config.ingestFetchMaxWaitMs,
           partitionsConsumedConcurrently: config.ingestPartitionsConcurrency,
+          fetchMaxBytes: config.ingestFetchMaxBytes,
+          fetchMaxBytesPerPartition: config.ingestFetchMaxBytesPerPartition,
           sessionTimeoutMs: config.kafkaSessionTimeoutMs,
         }),
     },

@@ -14,6 +14,8 @@ import { AppendCoalescer } from './append-coalescer';
 import { DeadLetter } from './dead-letters/dead-letter';
 import { DeadLetterService } from './dead-letters/dead-letter.service';
 import { IncomingBatch, KafkaGateway } from './kafka/kafka-gateway';
+import { InFlightBudget } from './in-flight-budget';
+import { chunkRecords, recordBytes } from './record-chunks';
 import { backoffDelayMs } from './retry-backoff';
 
 class BatchAbandoned extends Error {
@@ -36,6 +38,10 @@ export interface IngestStatus {
   consumer: ReturnType<KafkaGateway['consumerStatus']>;
   /** Since when the database has been failing for the batch in flight, if it is. */
   retryingSince: Date | null;
+  /** Record bytes handed over by kafkajs and not yet handled (batches), and the most there ever were. */
+  fetched: { bytes: number; highWaterBytes: number };
+  /** Record bytes parsed, waiting for or in an append (INGEST_IN_FLIGHT_MAX_BYTES). */
+  inFlight: ReturnType<InFlightBudget['snapshot']>;
 }
 
 /**
@@ -50,6 +56,8 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
   private running = false;
   private retryingSince: Date | null = null;
   private readonly coalescer: AppendCoalescer;
+  private readonly inFlight: InFlightBudget;
+  private readonly fetched = { bytes: 0, highWaterBytes: 0 };
 
   constructor(
     private readonly kafka: KafkaGateway,
@@ -62,6 +70,7 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
       maxEvents: config.ingestBatchMaxEvents,
       maxInFlight: 2,
     });
+    this.inFlight = new InFlightBudget(config.ingestInFlightMaxBytes);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -97,18 +106,34 @@ export class KafkaIngestService implements OnApplicationBootstrap, OnApplication
       running: this.running,
       consumer: this.kafka.consumerStatus(),
       retryingSince: this.retryingSince,
+      fetched: { ...this.fetched },
+      inFlight: this.inFlight.snapshot(),
     };
   }
 
   private async processBatch(batch: IncomingBatch): Promise<void> {
-    const size = this.config.ingestBatchMaxEvents;
-    for (let start = 0; start < batch.records.length; start += size) {
-      if (!batch.isActive()) return;
-      const chunk = batch.records.slice(start, start + size);
-      await this.processChunk(batch, chunk);
-      if (failpoints.on) await failpoints.reach('ingest.after-append', () => chunkOf(batch, chunk));
-      await batch.commitThrough(chunk[chunk.length - 1].offset);
-      await batch.heartbeat();
+    const batchBytes = batch.records.reduce((sum, record) => sum + recordBytes(record), 0);
+    this.fetched.bytes += batchBytes;
+    this.fetched.highWaterBytes = Math.max(this.fetched.highWaterBytes, this.fetched.bytes);
+    try {
+      // Half the budget at most per chunk, so that two chunks (from any partitions) can be appended at once.
+      const maxChunkBytes = Math.max(1, Math.floor(this.inFlight.capacityBytes / 2));
+      for (const chunk of chunkRecords(batch.records, this.config.ingestBatchMaxEvents, maxChunkBytes)) {
+        if (!batch.isActive()) return;
+        const release = await this.inFlight.acquire(chunk.bytes);
+        try {
+          if (!batch.isActive()) return;
+          await this.processChunk(batch, chunk.records);
+        } finally {
+          release();
+        }
+        const { records } = chunk;
+        if (failpoints.on) await failpoints.reach('ingest.after-append', () => chunkOf(batch, records));
+        await batch.commitThrough(records[records.length - 1].offset);
+        await batch.heartbeat();
+      }
+    } finally {
+      this.fetched.bytes -= batchBytes;
     }
   }
 

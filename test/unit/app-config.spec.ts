@@ -17,6 +17,9 @@ const DEFAULTS: AppConfig = {
   ingestBatchMaxEvents: 1000,
   ingestFetchMaxWaitMs: 100,
   ingestPartitionsConcurrency: 12,
+  ingestFetchMaxBytes: 4 * 1024 * 1024,
+  ingestFetchMaxBytesPerPartition: 512 * 1024,
+  ingestInFlightMaxBytes: 4 * 1024 * 1024,
   ingestRetryMaxBackoffMs: 10_000,
   ingestStallTimeoutMs: 60_000,
   maxEventDataBytes: 256 * 1024,
@@ -86,6 +89,9 @@ describe('loadConfig', () => {
       INGEST_BATCH_MAX_EVENTS: '500',
       INGEST_FETCH_MAX_WAIT_MS: '250',
       INGEST_PARTITIONS_CONCURRENCY: '8',
+      INGEST_FETCH_MAX_BYTES: '2097152',
+      INGEST_FETCH_MAX_BYTES_PER_PARTITION: '262144',
+      INGEST_IN_FLIGHT_MAX_BYTES: '1048576',
       INGEST_RETRY_MAX_BACKOFF_MS: '30000',
       MAX_EVENT_DATA_BYTES: '1048576',
       DATA_DIR: '/var/lib/opledger',
@@ -116,6 +122,9 @@ describe('loadConfig', () => {
       ingestBatchMaxEvents: 500,
       ingestFetchMaxWaitMs: 250,
       ingestPartitionsConcurrency: 8,
+      ingestFetchMaxBytes: 2_097_152,
+      ingestFetchMaxBytesPerPartition: 262_144,
+      ingestInFlightMaxBytes: 1_048_576,
       ingestRetryMaxBackoffMs: 30_000,
       ingestStallTimeoutMs: 60_000,
       maxEventDataBytes: 1_048_576,
@@ -222,6 +231,12 @@ describe('loadConfig', () => {
       ['INGEST_BATCH_MAX_EVENTS', '100001'],
       ['INGEST_FETCH_MAX_WAIT_MS', '0'],
       ['INGEST_PARTITIONS_CONCURRENCY', '65'],
+      ['INGEST_FETCH_MAX_BYTES', '1023'],
+      ['INGEST_FETCH_MAX_BYTES', '4MiB'],
+      ['INGEST_FETCH_MAX_BYTES_PER_PARTITION', '0'],
+      ['INGEST_FETCH_MAX_BYTES_PER_PARTITION', String(8 * 1024 * 1024)],
+      ['INGEST_IN_FLIGHT_MAX_BYTES', '1000'],
+      ['INGEST_IN_FLIGHT_MAX_BYTES', String(1024 * 1024 * 1024 + 1)],
       ['INGEST_RETRY_MAX_BACKOFF_MS', '9'],
       ['MAX_EVENT_DATA_BYTES', '0'],
       ['MAX_EVENT_DATA_BYTES', String(16 * 1024 * 1024 + 1)],
@@ -243,6 +258,12 @@ describe('loadConfig', () => {
       expect(error.name).toBe('ConfigError');
       expect(error.variable).toBe(variable);
       expect(error.message).toContain(variable);
+    });
+
+    it('INGEST_FETCH_MAX_BYTES_PER_PARTITION above INGEST_FETCH_MAX_BYTES', () => {
+      const error = configErrorOf({ INGEST_FETCH_MAX_BYTES: '65536', INGEST_FETCH_MAX_BYTES_PER_PARTITION: '65537' });
+      expect(error.variable).toBe('INGEST_FETCH_MAX_BYTES_PER_PARTITION');
+      expect(error.message).toContain('INGEST_FETCH_MAX_BYTES (65536)');
     });
 
     it('KAFKA_DLQ_TOPIC equal to KAFKA_TOPIC', () => {

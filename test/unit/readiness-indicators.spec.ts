@@ -10,6 +10,8 @@ function indicators(status: Partial<IngestStatus>, stallTimeoutMs = 1000) {
     running: true,
     retryingSince: null,
     consumer: { connected: true, joinedGroup: true, crashed: null, assignedPartitions: [0, 1] },
+    fetched: { bytes: 0, highWaterBytes: 0 },
+    inFlight: { capacityBytes: 1024, bytes: 0, highWaterBytes: 0, waits: 0 },
     ...status,
   };
   return new ReadinessIndicators(

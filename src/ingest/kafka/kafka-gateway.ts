@@ -32,6 +32,13 @@ export interface KafkaGatewayOptions {
   groupId: string;
   fetchMaxWaitMs: number;
   partitionsConsumedConcurrently: number;
+  /**
+   * Record bytes one fetch from one broker may bring, and of those one partition's. kafkajs fetches
+   * from a broker again only after every batch of its previous fetch was handled, so what it holds
+   * is at most one fetch per broker (a first record batch larger than these still comes whole).
+   */
+  fetchMaxBytes: number;
+  fetchMaxBytesPerPartition: number;
   /** How long the group waits for a silent member before moving its partitions. */
   sessionTimeoutMs: number;
 }
@@ -122,6 +129,8 @@ export class KafkaGateway {
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
       maxWaitTimeInMs: this.options.fetchMaxWaitMs,
+      maxBytes: this.options.fetchMaxBytes,
+      maxBytesPerPartition: this.options.fetchMaxBytesPerPartition,
       sessionTimeout: this.options.sessionTimeoutMs,
       heartbeatInterval: Math.max(1_000, Math.floor(this.options.sessionTimeoutMs / 10)),
       // A fetch error from one broker (its partitions' leader died) stops every partition until the
