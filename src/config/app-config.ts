@@ -48,6 +48,8 @@ export interface AppConfig {
   metricsPublic: boolean;
   /** Rebuild the projection at start-up when the fold definition changed (also `--rebuild-on-start`). */
   rebuildOnStart: boolean;
+  /** Concurrent read → fold → write pipelines of a rebuild's bulk pass, each over its own operation-id ranges. */
+  rebuildWorkers: number;
   /** How often the live-watch poller (SSE) reads the global feed while a stream is open. */
   watchPollIntervalMs: number;
   /** Open watch streams (SSE) one instance serves at once; beyond: 503. */
@@ -202,6 +204,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     apiKeysFile: env.API_KEYS_FILE ? env.API_KEYS_FILE : null,
     metricsPublic: bool(env, 'METRICS_PUBLIC', false),
     rebuildOnStart: bool(env, 'REBUILD_ON_START', false),
+    rebuildWorkers: integer(env, 'REBUILD_WORKERS', 2, 1, 16),
     watchPollIntervalMs: integer(env, 'WATCH_POLL_INTERVAL_MS', 200, 10, 60_000),
     watchMaxStreams: integer(env, 'WATCH_MAX_STREAMS', 1000, 1, 1_000_000),
     watchMaxStreamsPerKey: integer(env, 'WATCH_MAX_STREAMS_PER_KEY', 100, 1, 1_000_000),
@@ -260,6 +263,7 @@ export const CONFIG_VARIABLES = [
   'API_KEYS_FILE',
   'METRICS_PUBLIC',
   'REBUILD_ON_START',
+  'REBUILD_WORKERS',
   'WATCH_POLL_INTERVAL_MS',
   'WATCH_MAX_STREAMS',
   'WATCH_MAX_STREAMS_PER_KEY',

@@ -7,6 +7,12 @@ export interface SqlRunner {
   query(sql: string, parameters?: unknown[]): Promise<unknown>;
 }
 
+/** A transaction that can also bulk-load with COPY … FROM STDIN (ProjectionStore.bulkTransaction). */
+export interface BulkLoadRunner extends SqlRunner {
+  /** Runs `COPY … FROM STDIN` with `text` in COPY text format; resolves to the rows copied. */
+  copyFrom(sql: string, text: string): Promise<number>;
+}
+
 /**
  * The rows a statement returned. TypeORM answers UPDATE and DELETE with
  * [rows, affected] and everything else with the rows; rows are never arrays.

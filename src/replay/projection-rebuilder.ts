@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type ResolvedConfig } from '../config/app-config';
 import { EventLogReader } from '../event-store/log/event-log-reader';
 import { ProjectionDefinitions } from '../event-store/projection/projection-definitions';
 import { ProjectionStore } from '../event-store/projection/projection-store';
@@ -12,6 +13,7 @@ import {
   ReplayJobNotResumableError,
 } from './replay-errors';
 import { ReplayJob, ReplayJobKind, shadowTableOf } from './jobs/replay-job';
+import { BulkRangeStore } from './jobs/bulk-range-store';
 import { REBUILD_SLOT, ReplayJobLease } from './jobs/replay-job-lease';
 import { ReplayJobStore } from './jobs/replay-job-store';
 import { ReplayRun } from './replay-run';
@@ -21,6 +23,10 @@ export const DEFAULT_PAGE_SIZE = 1000;
 export interface ReplayRunOptions {
   /** Events per read and rows per write: memory stays bounded by this, whatever the log's size. */
   pageSize?: number;
+  /** Concurrent pipelines of the bulk pass (default: REBUILD_WORKERS); a resumed pass keeps its ranges. */
+  workers?: number;
+  /** Split the bulk pass's id space at these ids (increasing) instead of sampled ones: for tests. */
+  splitAt?: readonly string[];
   /** Called after each checkpoint and phase change. */
   onProgress?: (job: ReplayJob) => void;
   /** Stops the job at its next checkpoint (Ctrl-C in the CLI, shutdown of the service). */
@@ -52,6 +58,7 @@ export class ProjectionRebuilder {
     private readonly jobs: ReplayJobStore,
     private readonly definitions: ProjectionDefinitions,
     private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
   /** Starts a rebuild; null only with onlyIfOutdated when the projection is current. */
@@ -138,7 +145,14 @@ export class ProjectionRebuilder {
           jobs: this.jobs,
           metrics: this.metrics,
         },
-        { shadow, pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE, report, signal: options.signal },
+        {
+          shadow,
+          pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+          workers: options.workers ?? this.config.rebuildWorkers,
+          splitAt: options.splitAt,
+          report,
+          signal: options.signal,
+        },
       );
       if (job.horizonPosition === null) {
         const horizon = await this.log.headPosition();
@@ -147,6 +161,7 @@ export class ProjectionRebuilder {
       if (!(await shadow.exists()) && (job.eventsDone > 0 || job.phase !== 'bulk')) {
         this.logger.warn(`${table} is gone: job ${job.id} starts its bulk pass over`);
         await shadow.dropReadModels();
+        await this.projections.transaction((db) => new BulkRangeStore(table).drop(db));
         job = await this.jobs.restartBulk(job.id);
       }
       await shadow.create();
@@ -171,6 +186,7 @@ export class ProjectionRebuilder {
       if (job.kind === 'verify' && shadow) {
         await shadow.dropTable().catch(() => undefined);
         await shadow.dropReadModels().catch(() => undefined);
+        await this.projections.transaction((db) => new BulkRangeStore(table).drop(db)).catch(() => undefined);
       }
       const details = cancelled ? {} : { error: error instanceof Error ? error.message : String(error) };
       const finished = await this.jobs

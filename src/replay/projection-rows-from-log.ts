@@ -20,6 +20,8 @@ interface Draft {
   firstPosition: number;
   lastPosition: number;
   events: number;
+  /** The source last put in the source index for this operation: most events repeat it. */
+  lastSource: string | null;
 }
 
 function toRow(draft: Draft): ProjectionRow {
@@ -58,10 +60,14 @@ export async function* foldOperations(
         firstPosition: event.position,
         lastPosition: event.position,
         events: 0,
+        lastSource: null,
       };
       if (activity && event.position > activity.after) {
         activity.log.add(draft.projection, event);
-        activity.log.addSource(event, draft.firstPosition);
+        if (event.source !== draft.lastSource) {
+          activity.log.addSource(event, draft.firstPosition);
+          draft.lastSource = event.source;
+        }
       }
       applyEvent(draft.projection, event);
       draft.firstPosition = Math.min(draft.firstPosition, event.position);

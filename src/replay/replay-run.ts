@@ -1,15 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { failpoints } from '../common/failpoints';
-import { afterOperation, type EventLogReader } from '../event-store/log/event-log-reader';
+import type { EventLogReader } from '../event-store/log/event-log-reader';
 import type { ProjectionDefinitions } from '../event-store/projection/projection-definitions';
-import type { ProjectionRow } from '../event-store/projection/projection-rows';
 import type { ProjectionStore } from '../event-store/projection/projection-store';
 import type { ShadowProjection } from '../event-store/projection/shadow-projection';
-import { LogActivity } from '../event-store/read-models/read-model-tables';
 import { isLockTimeout } from '../event-store/sql';
 import type { MetricsService } from '../metrics/metrics.service';
 import { catchUp } from './catch-up';
-import { foldOperations } from './projection-rows-from-log';
+import { BulkPass } from './bulk-pass';
 import { ReplayCancelledError } from './replay-errors';
 import type { ReplayJob, VerifyReport } from './jobs/replay-job';
 import type { ReplayJobStore } from './jobs/replay-job-store';
@@ -34,6 +32,10 @@ export interface ReplayRunDependencies {
 export interface ReplayRunSettings {
   shadow: ShadowProjection;
   pageSize: number;
+  /** The bulk pass's concurrent pipelines (BulkPass). */
+  workers: number;
+  /** Fixed split points for the bulk pass's ranges instead of sampled ones (tests). */
+  splitAt?: readonly string[];
   /** Called with the job after each checkpoint and phase change. */
   report: (job: ReplayJob) => void;
   /** Stops the job at its next checkpoint (Ctrl-C in the CLI, shutdown of the service). */
@@ -43,7 +45,7 @@ export interface ReplayRunSettings {
 /**
  * The phases of one run of a replay job, each ending at a checkpoint a
  * resumed job continues from: the bulk pass folds the log up to the job's
- * horizon into the shadow; online catch-up rounds fold what arrived since;
+ * horizon into the shadow (BulkPass, pipelines over ranges of operation ids); online catch-up rounds fold what arrived since;
  * then a rebuild swaps the shadow in with appends held, and a verify diffs it
  * with the live projection. docs/operations.md explains why the swap cannot
  * miss an event.
@@ -60,69 +62,10 @@ export class ReplayRun {
     return this.settings.shadow;
   }
 
-  /**
-   * Folds the log up to the job's horizon, ordered by (operation_id, version),
-   * writing the shadow rows and the checkpoint in one transaction per batch:
-   * a resumed job continues after the last operation written, never twice.
-   */
-  async bulkPass(initial: ReplayJob): Promise<ReplayJob> {
-    const { log, projections, jobs, metrics } = this.deps;
-    const { pageSize } = this.settings;
-    let job = initial;
-    const pages = log.byOperation({
-      after: afterOperation(job.checkpointOperationId),
-      upTo: job.horizonPosition!,
-      pageSize,
-    });
-    let batch: ProjectionRow[] = [];
-    let batchEvents = 0;
-    // What the batch's events add to the rollups: written with its rows, so a resumed job never adds twice.
-    const activity = { log: new LogActivity(), after: 0 };
-    // One write in flight while the next batch is folded; writes (and so checkpoints) stay in order.
-    let writing: Promise<void> = Promise.resolve();
-    const write = async (rows: ProjectionRow[], events: number, added: LogActivity) => {
-      job = await projections.transaction(async (db) => {
-        await this.shadow.write(rows, { db, activity: added });
-        if (failpoints.on) await failpoints.reach('rebuild.bulk.before-commit', () => ({ job: job.id }));
-        return jobs.recordBulkProgress(db, job.id, {
-          checkpointOperationId: rows[rows.length - 1].id,
-          events,
-          operations: rows.length,
-        });
-      });
-      if (job.kind === 'rebuild') metrics.rebuildEvents.inc(events);
-      this.settings.report(job);
-    };
-    const flush = async () => {
-      await writing;
-      this.stopIfCancelled(job);
-      if (batch.length === 0) return;
-      writing = write(batch, batchEvents, activity.log);
-      activity.log = new LogActivity();
-      // Marked as handled now; the next flush awaits it and rethrows its failure.
-      writing.catch(() => undefined);
-      batch = [];
-      batchEvents = 0;
-    };
-    this.stopIfCancelled(job);
-    try {
-      for await (const folded of foldOperations(pages, activity)) {
-        batch.push(folded.row);
-        batchEvents += folded.events;
-        if (batch.length >= pageSize || batchEvents >= pageSize * 10) await flush();
-      }
-      await flush();
-    } finally {
-      // Never leave a write running behind a failure or a cancel.
-      await writing.catch(() => undefined);
-    }
-    await writing;
-    this.stopIfCancelled(job);
-    if (job.kind === 'rebuild') await this.shadow.completeIndexes();
-    await this.shadow.analyze();
-    job = await jobs.recordPhase(job.id, 'catch-up', job.horizonPosition!);
-    this.settings.report(job);
-    return job;
+  /** The bulk pass (BulkPass): the log up to the job's horizon folded into the shadow by parallel pipelines. */
+  bulkPass(job: ReplayJob): Promise<ReplayJob> {
+    const { shadow, pageSize, workers, splitAt, report, signal } = this.settings;
+    return new BulkPass(this.deps, { shadow, pageSize, workers, splitAt, report, signal }, job).run();
   }
 
   /**

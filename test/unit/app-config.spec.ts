@@ -29,6 +29,7 @@ const DEFAULTS: AppConfig = {
   httpBodyLimitBytes: 1_048_576,
   watchPollIntervalMs: 200,
   rebuildOnStart: false,
+  rebuildWorkers: 2,
   apiKeys: [],
   apiKeysFile: null,
   metricsPublic: false,
@@ -105,6 +106,7 @@ describe('loadConfig', () => {
       RATE_LIMIT_APPENDS: '6000',
       RATE_LIMIT_READS: '1200',
       RATE_LIMIT_WINDOW_MS: '10000',
+      REBUILD_WORKERS: '4',
     };
     expect(loadConfig(env)).toEqual({
       host: '0.0.0.0',
@@ -134,6 +136,7 @@ describe('loadConfig', () => {
       httpBodyLimitBytes: 1_048_576,
       watchPollIntervalMs: 200,
       rebuildOnStart: false,
+      rebuildWorkers: 4,
       apiKeys: [{ name: 'reader#1', role: 'reader', digest: expect.any(Buffer), source: 'API_KEYS' }],
       apiKeysFile: null,
       metricsPublic: true,
@@ -211,6 +214,9 @@ describe('loadConfig', () => {
       ['DATABASE_URL', 'http://db:5432/x'],
       ['DATABASE_POOL_SIZE', '0'],
       ['DATABASE_POOL_SIZE', '201'],
+      ['REBUILD_WORKERS', '0'],
+      ['REBUILD_WORKERS', '17'],
+      ['REBUILD_WORKERS', 'two'],
       ['KAFKA_BROKERS', 'host-without-port'],
       ['KAFKA_BROKERS', 'a:9092,,b:9092'],
       ['KAFKA_BROKERS', 'a:9092,b'],

@@ -27,6 +27,8 @@ export interface OperationStreamOptions {
   upTo: GlobalPosition;
   /** Only these operations (the catch-up refolds). */
   operationIds?: readonly string[];
+  /** Only operations whose id sorts at or before this one (one range of a parallel bulk pass). */
+  operationIdAtMost?: string;
   pageSize: number;
 }
 
@@ -56,20 +58,23 @@ export class EventLogReader {
    * open (vacuum keeps working) and resumes from any operation boundary.
    */
   async *byOperation(options: OperationStreamOptions, db: SqlRunner = this.dataSource): AsyncGenerator<StoredEvent[]> {
-    const filter = options.operationIds ? 'AND operation_id = ANY($5::text[])' : '';
+    const bounds: unknown[] = [];
+    let filter = '';
+    if (options.operationIds) {
+      bounds.push(options.operationIds);
+      filter += ` AND operation_id = ANY($${4 + bounds.length}::text[])`;
+    }
+    if (options.operationIdAtMost !== undefined) {
+      bounds.push(options.operationIdAtMost);
+      filter += ` AND operation_id <= $${4 + bounds.length}`;
+    }
     const readPage = (after: OperationCursor) =>
       selectRows<StoredEventRow>(
         db,
         `SELECT ${STORED_EVENT_COLUMNS} FROM operation_events
-         WHERE (operation_id, version) > ($1, $2) AND position <= $3 ${filter}
+         WHERE (operation_id, version) > ($1, $2) AND position <= $3${filter}
          ORDER BY operation_id, version LIMIT $4`,
-        [
-          after.operationId,
-          after.version,
-          options.upTo,
-          options.pageSize,
-          ...(options.operationIds ? [options.operationIds] : []),
-        ],
+        [after.operationId, after.version, options.upTo, options.pageSize, ...bounds],
       );
     let page = readPage(options.after);
     for (;;) {
@@ -118,6 +123,28 @@ export class EventLogReader {
       [after, upTo],
     );
     return toCount(count.total);
+  }
+
+  /**
+   * About `target` operation ids drawn from the events at or below `upTo` whose operation id sorts
+   * after `after`, in the database's id order (duplicates kept: an operation with many events is
+   * drawn often). Block sampling (TABLESAMPLE SYSTEM) reads only the sampled pages of the log, so it
+   * costs little whatever the log's size; `eventsTotal` (about how many events qualify) sets its rate.
+   */
+  async sampleOperationIds(
+    after: string,
+    upTo: GlobalPosition,
+    eventsTotal: number,
+    target: number,
+  ): Promise<string[]> {
+    const percent = eventsTotal <= target ? 100 : Math.max((100 * target) / eventsTotal, 0.0001);
+    const rows = await selectRows<{ operation_id: string }>(
+      this.dataSource,
+      `SELECT operation_id FROM operation_events TABLESAMPLE SYSTEM ($1)
+       WHERE position <= $2 AND operation_id > $3 ORDER BY operation_id`,
+      [percent, upTo, after],
+    );
+    return rows.map((r) => r.operation_id);
   }
 
   /** Ids of the operations with events in (after, upTo], in id order, a page at a time. */

@@ -3,8 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { OperationState } from '../../projection/operation-fold';
 import { APPEND_ORDER_LOCK_KEY } from '../append-statements';
+import { copyFrom } from '../copy-from';
 import { pgPoolOf } from '../database-pool';
-import { selectRows, type SqlRunner } from '../sql';
+import { type BulkLoadRunner, selectRows, type SqlRunner } from '../sql';
 import {
   type ProjectionLayout,
   type ProjectionRow,
@@ -75,6 +76,31 @@ export class ProjectionStore {
   /** Runs `work` in one transaction (the database's default isolation unless given). */
   transaction<T>(work: (db: SqlRunner) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
     return isolation ? this.dataSource.transaction(isolation, work) : this.dataSource.transaction(work);
+  }
+
+  /**
+   * Runs `work` in one transaction on a connection of pg's pool, which TypeORM's query runner
+   * cannot offer: COPY … FROM STDIN (the bulk pass of a rebuild loads its shadow with it).
+   */
+  async bulkTransaction<T>(work: (db: BulkLoadRunner) => Promise<T>): Promise<T> {
+    const client = await pgPoolOf(this.dataSource).connect();
+    const db: BulkLoadRunner = {
+      query: async (sql, parameters) => (await client.query(sql, parameters)).rows,
+      copyFrom: (sql, text) => copyFrom(client, sql, text),
+    };
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(db);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      // A connection whose rollback failed is in an unknown state: destroyed rather than reused.
+      client.release(broken);
+    }
   }
 
   /**

@@ -3,16 +3,18 @@ import type { GlobalPosition } from '../global-position';
 import {
   addLogActivity,
   buildShadowRowModels,
+  completeShadowSourceIndexes,
   createShadowRollups,
   dropShadowReadModels,
+  loadLogActivity,
   type LogActivity,
   replaceLiveReadModels,
   shadowRowModelsExist,
 } from '../read-models/read-model-tables';
 import { type ReadModelReport, verifyReadModels } from '../read-models/read-model-verify';
-import type { SqlRunner } from '../sql';
+import type { BulkLoadRunner, SqlRunner } from '../sql';
 import { diffProjections, type ProjectionDiff } from './projection-diff';
-import { type ProjectionLayout, type ProjectionRow, upsertProjectionRows } from './projection-rows';
+import { type ProjectionLayout, type ProjectionRow, projectionRowsCopy, upsertProjectionRows } from './projection-rows';
 import {
   analyzeShadowTable,
   completeShadowIndexes,
@@ -58,15 +60,33 @@ export class ShadowProjection {
 
   /**
    * Inserts or replaces folded rows (a row equal to the stored one is left alone), then adds what
-   * folding them added to the rollups. Returns how many rows were inserted or changed.
+   * folding them added to the rollups, in `stripe` (one per concurrent writer). Returns how many rows
+   * were inserted or changed.
    */
   async write(
     rows: readonly ProjectionRow[],
-    { db = this.dataSource, activity }: { db?: SqlRunner; activity?: LogActivity } = {},
+    { db = this.dataSource, activity, stripe = 0 }: { db?: SqlRunner; activity?: LogActivity; stripe?: number } = {},
   ): Promise<number> {
     const written = await upsertProjectionRows(db, this.table, this.layout, rows);
-    if (activity) await addLogActivity(db, this.table, activity);
+    if (activity) await addLogActivity(db, this.table, activity, stripe);
     return written;
+  }
+
+  /**
+   * Bulk-loads folded rows of operations the table does not hold yet (COPY), their sources and
+   * what folding them added to the rollups, in `stripe` (one per concurrent loader), in `db`'s
+   * transaction. Only for the bulk pass, whose checkpoints guarantee the rows are new: a row already
+   * there fails the load (unique violation) rather than being written twice.
+   */
+  async load(
+    rows: readonly ProjectionRow[],
+    { db, activity, stripe }: { db: BulkLoadRunner; activity: LogActivity; stripe: number },
+  ): Promise<void> {
+    if (rows.length > 0) {
+      const { sql, text } = projectionRowsCopy(this.table, this.layout, rows);
+      await db.copyFrom(sql, text);
+    }
+    await loadLogActivity(db, this.table, activity, stripe);
   }
 
   /** Whether the row-derived twins (counters, stage index) were built and are kept by triggers. */
@@ -82,6 +102,11 @@ export class ShadowProjection {
   /** Gives the table every index the live one has (idempotent). */
   completeIndexes(): Promise<void> {
     return completeShadowIndexes(this.dataSource, this.table);
+  }
+
+  /** Gives the read-model twins that load() fills without indexes their indexes (idempotent). */
+  completeReadModelIndexes(): Promise<void> {
+    return completeShadowSourceIndexes(this.dataSource, this.table);
   }
 
   analyze(): Promise<void> {

@@ -21,7 +21,8 @@ import {
 } from '../../projection/stage-activity';
 import type { Projection } from '../../projection/operation-fold';
 import { LIVE_TABLE } from '../projection/shadow-table';
-import { quoteIdentifier, selectRows, SqlRunner } from '../sql';
+import { copyText } from '../copy-from';
+import { type BulkLoadRunner, quoteIdentifier, selectRows, SqlRunner } from '../sql';
 
 /** Live read model → suffix of its shadow twin (`<shadow>_<suffix>`). */
 export const ROW_DERIVED_TABLES = {
@@ -75,31 +76,72 @@ export class LogActivity {
   }
 }
 
-/** Creates the shadow's log-derived rollup twins (empty) if they do not exist. */
+/**
+ * Creates the shadow's log-derived twins (empty) if they do not exist. The source index's twin
+ * starts without its unique index, like the shadow table: the bulk pass loads each of its rows once,
+ * and one index build afterwards (completeShadowSourceIndexes) is far cheaper than as many inserts
+ * into it. The rollups keep their keys: the bulk pass adds to their rows.
+ */
 export async function createShadowRollups(db: SqlRunner, shadow: string): Promise<void> {
   for (const live of Object.keys(LOG_DERIVED_TABLES) as (keyof typeof LOG_DERIVED_TABLES)[]) {
-    await db.query(`CREATE TABLE IF NOT EXISTS ${quoteIdentifier(twinOf(shadow, live))} (LIKE ${live} INCLUDING ALL)`);
+    const indexes = live === 'operation_sources' ? 'EXCLUDING INDEXES' : '';
+    await db.query(
+      `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(twinOf(shadow, live))} (LIKE ${live} INCLUDING ALL ${indexes})`,
+    );
   }
 }
 
-/** Adds `activity` to the rollup tables of `projectionTable` (the live `operations` or a shadow). */
-export async function addLogActivity(db: SqlRunner, projectionTable: string, activity: LogActivity): Promise<void> {
+/**
+ * Gives the source index's twin the live one's indexes if it has none yet (idempotent): at the end
+ * of the bulk pass, before anything writes to it with ON CONFLICT.
+ */
+export async function completeShadowSourceIndexes(db: SqlRunner, shadow: string): Promise<void> {
+  const twin = twinOf(shadow, 'operation_sources');
+  const [row] = await selectRows<{ indexes: string }>(
+    db,
+    'SELECT count(*) AS indexes FROM pg_index WHERE indrelid = $1::regclass',
+    [quoteIdentifier(twin)],
+  );
+  if (Number(row.indexes) === 0) await copyIndexes(db, 'operation_sources', twin);
+}
+
+/**
+ * Adds `activity` to the rollup tables of `projectionTable` (the live `operations` or a shadow), in
+ * `stripe` (readers add the stripes up): concurrent writers that use different stripes never wait for
+ * each other's rollup rows.
+ */
+export async function addLogActivity(
+  db: SqlRunner,
+  projectionTable: string,
+  activity: LogActivity,
+  stripe = 0,
+): Promise<void> {
   if (activity.isEmpty) return;
-  const name = (live: keyof typeof LOG_DERIVED_TABLES) =>
-    quoteIdentifier(projectionTable === LIVE_TABLE ? live : twinOf(projectionTable, live));
+  await addRollups(db, projectionTable, activity, stripe);
+  await addSources(db, logDerivedTable(projectionTable, 'operation_sources'), activity);
+}
+
+/** A log-derived read model of `projectionTable`: the live one, or the shadow's twin. */
+function logDerivedTable(projectionTable: string, live: keyof typeof LOG_DERIVED_TABLES): string {
+  return quoteIdentifier(projectionTable === LIVE_TABLE ? live : twinOf(projectionTable, live));
+}
+
+/** Adds what `activity` counted to the stage rollups and the events per minute, in `stripe`. */
+async function addRollups(db: SqlRunner, projectionTable: string, activity: LogActivity, stripe: number) {
+  const name = (live: keyof typeof LOG_DERIVED_TABLES) => logDerivedTable(projectionTable, live);
   const { minutes, hours } = activity.stages.toWriteRequest();
   const upsertCells = async (table: string, bucket: string, cells: RollupCell[]) => {
     if (cells.length === 0) return;
     await db.query(
       `INSERT INTO ${table} AS t (${bucket}, stage, stripe, started, succeeded, failed, skipped, durations)
-       SELECT a.bucket, a.stage, 0, a.started, a.succeeded, a.failed, a.skipped, a.durations
+       SELECT a.bucket, a.stage, $2::smallint, a.started, a.succeeded, a.failed, a.skipped, a.durations
        FROM json_to_recordset($1::json) AS a(stage text, bucket timestamptz, started bigint, succeeded bigint,
          failed bigint, skipped bigint, durations int[])
        ORDER BY a.bucket, a.stage
        ON CONFLICT (${bucket}, stage, stripe) DO UPDATE SET started = t.started + EXCLUDED.started,
          succeeded = t.succeeded + EXCLUDED.succeeded, failed = t.failed + EXCLUDED.failed,
          skipped = t.skipped + EXCLUDED.skipped, durations = opledger_add_histograms(t.durations, EXCLUDED.durations)`,
-      [JSON.stringify(cells)],
+      [JSON.stringify(cells), stripe],
     );
   };
   await upsertCells(name('stage_minute_stats'), 'minute', minutes);
@@ -107,15 +149,18 @@ export async function addLogActivity(db: SqlRunner, projectionTable: string, act
   if (activity.eventsByMinute.size > 0) {
     await db.query(
       `INSERT INTO ${name('event_minute_counts')} AS t (minute, stripe, events)
-       SELECT a.minute, 0, a.events FROM json_to_recordset($1::json) AS a(minute timestamptz, events bigint)
+       SELECT a.minute, $2::smallint, a.events FROM json_to_recordset($1::json) AS a(minute timestamptz, events bigint)
        ORDER BY a.minute
        ON CONFLICT (minute, stripe) DO UPDATE SET events = t.events + EXCLUDED.events`,
-      [JSON.stringify([...activity.eventsByMinute].map(([minute, events]) => ({ minute, events })))],
+      [JSON.stringify([...activity.eventsByMinute].map(([minute, events]) => ({ minute, events }))), stripe],
     );
   }
+}
+
+async function addSources(db: SqlRunner, table: string, activity: LogActivity): Promise<void> {
   if (activity.sources.size > 0) {
     await db.query(
-      `INSERT INTO ${name('operation_sources')} (source, first_position, operation_id)
+      `INSERT INTO ${table} (source, first_position, operation_id)
        SELECT a.source, a.first_position, a.operation_id
        FROM json_to_recordset($1::json) AS a(source text, first_position bigint, operation_id text)
        ORDER BY 1, 2, 3
@@ -130,6 +175,30 @@ export async function addLogActivity(db: SqlRunner, projectionTable: string, act
       ],
     );
   }
+}
+
+/**
+ * Loads `activity` into a shadow's rollups (in `stripe`) and source index, like addLogActivity, but
+ * the source index with COPY: for the bulk pass of a rebuild, which writes each operation's sources
+ * once (an operation is folded whole into one batch, and a batch commits with its checkpoint).
+ */
+export async function loadLogActivity(
+  db: BulkLoadRunner,
+  shadow: string,
+  activity: LogActivity,
+  stripe: number,
+): Promise<void> {
+  await addRollups(db, shadow, activity, stripe);
+  if (activity.sources.size === 0) return;
+  let text = '';
+  for (const [key, firstPosition] of activity.sources) {
+    const [source, operationId] = key.split('\u0000');
+    text += `${copyText(source)}\t${firstPosition}\t${copyText(operationId)}\n`;
+  }
+  await db.copyFrom(
+    `COPY ${logDerivedTable(shadow, 'operation_sources')} (source, first_position, operation_id) FROM STDIN`,
+    text,
+  );
 }
 
 /**

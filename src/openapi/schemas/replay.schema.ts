@@ -65,7 +65,8 @@ export class ReplayJobDto {
     type: String,
     nullable: true,
     example: 'order-19999',
-    description: 'The last operation written by the bulk pass (a resumed job continues after it).',
+    description:
+      'The operation the bulk pass wrote last (with several pipelines, in the batch committed last; each range of ids resumes after its own checkpoint).',
   })
   checkpointOperationId!: string | null;
 

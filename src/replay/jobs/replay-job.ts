@@ -27,7 +27,7 @@ export interface ReplayJob {
   horizonPosition: GlobalPosition | null;
   /** The shadow table holds every event up to here. */
   caughtUpPosition: GlobalPosition | null;
-  /** The last operation whose row the bulk pass has written: a resumed job continues after it. */
+  /** The operation the bulk pass wrote last (progress; each range resumes after its own checkpoint, BulkRangeStore). */
   checkpointOperationId: string | null;
   eventsTotal: number | null;
   eventsDone: number;
