@@ -29,7 +29,8 @@ export interface EventsPage {
 
 export interface FeedPage {
   events: ApiEvent[];
-  nextAfter: number;
+  /** The cursor to pass as `after` next (opaque). */
+  nextAfter: string;
 }
 
 export interface OperationList {

@@ -17,18 +17,18 @@ import { OpledgerApiError } from './http-errors';
 import { readSse } from './sse-reader';
 
 /**
- * What a watch stream delivers: an event (`id`: its position on the feed, its
- * version on one operation); watching one operation, its state after each run
- * of events; and on the feed, first, the position it starts after (`position`).
+ * What a watch stream delivers: an event (`id`: its feed cursor on the feed, opaque;
+ * its version on one operation); watching one operation, its state after each run
+ * of events; and on the feed, first, the cursor it starts after (`position`).
  */
 export type WatchMessage =
-  | { kind: 'event'; event: ApiEvent; id: number }
+  | { kind: 'event'; event: ApiEvent; id: string }
   | { kind: 'state'; state: OperationState | null }
-  | { kind: 'position'; id: number };
+  | { kind: 'position'; id: string };
 
 export interface WatchOptions {
-  /** Resume after this key (a global position for the feed, a version for one operation). */
-  after?: number;
+  /** Resume after this id (a feed cursor, or a bare global position, for the feed; a version for one operation). */
+  after?: number | string;
   signal?: AbortSignal;
 }
 
@@ -78,7 +78,8 @@ export class OpledgerApi {
     return this.connection.get('/v1/stats/stages', { window });
   }
 
-  feed(after = 0, limit = 100): Promise<FeedPage> {
+  /** GET /v1/events: `after` is the previous page's `nextAfter` (opaque), or a bare global position. */
+  feed(after: string | number = 0, limit = 100): Promise<FeedPage> {
     return this.connection.get('/v1/events', { after, limit });
   }
 
@@ -133,11 +134,11 @@ export class OpledgerApi {
     }
     for await (const message of readSse(response.body)) {
       if (message.event === 'event') {
-        yield { kind: 'event', event: JSON.parse(message.data) as ApiEvent, id: Number(message.id) };
+        yield { kind: 'event', event: JSON.parse(message.data) as ApiEvent, id: message.id ?? '' };
       } else if (message.event === 'state') {
         yield { kind: 'state', state: JSON.parse(message.data) as OperationState | null };
       } else if (message.data === '' && message.id !== undefined) {
-        yield { kind: 'position', id: Number(message.id) };
+        yield { kind: 'position', id: message.id };
       }
     }
   }

@@ -43,7 +43,7 @@ export class LiveSummary {
     // Without `after`, the stream starts at the end of the log and says where that is first.
     const stream = this.api.watchFeed({ signal: this.stop.signal });
     const first = await stream.next();
-    const head = !first.done && first.value.kind === 'position' ? first.value.id : 0;
+    const head = !first.done && first.value.kind === 'position' ? first.value.id : '0';
     this.watching = this.watch(stream, head);
     this.ticker = setInterval(() => void this.tick(), TTY_REDRAW_MS);
   }
@@ -97,7 +97,7 @@ export class LiveSummary {
     return ((this.stored - first.count) * 1000) / (now - first.at);
   }
 
-  private async watch(opened: AsyncGenerator<WatchMessage>, after: number): Promise<void> {
+  private async watch(opened: AsyncGenerator<WatchMessage>, after: string): Promise<void> {
     let position = after;
     let stream = opened;
     while (!this.stop.signal.aborted) {
@@ -113,7 +113,7 @@ export class LiveSummary {
       } catch {
         if (this.stop.signal.aborted) return;
       }
-      // The stream ended (a restart, a proxy): resume from the last position seen.
+      // The stream ended (a restart, a proxy): resume after the last event seen.
       await new Promise((resolve) => setTimeout(resolve, 200));
       stream = this.api.watchFeed({ after: position, signal: this.stop.signal });
     }

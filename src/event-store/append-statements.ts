@@ -7,9 +7,11 @@ import type { SqlRunner } from './sql';
 // The append's two statements (and the row locks of a contended retry): what EventStore.append reads
 // before planAppend decides, and the one call that writes what was decided. Private to the event store.
 
-// Held from the first event insert to commit (inside opledger_append_events): positions then become
-// visible in the order they were assigned, which is what makes the global feed gap-safe.
-export const APPEND_ORDER_LOCK_KEY = 0x6f706c61; // "opla"
+// Taken SHARED by every append (inside opledger_append_events, after its row locks on operations) and
+// held to commit: appends never wait for each other on it. A rebuild takes it exclusive for a moment
+// (EventLogReader.headPosition) to read a head below which every event is committed, and the swap
+// holds it exclusive (ProjectionStore.withAppendsHeld). Same key as the old append-order lock.
+export const APPEND_GATE_LOCK_KEY = 0x6f706c61; // "opla"
 
 /** What an append reads first: the heads it folds onto and the events already stored. */
 const READ_HEADS_SQL = `
@@ -76,9 +78,9 @@ export interface AppendWrite {
 }
 
 /**
- * One statement, `opledger_append_events` (migrations 1764000400000, 1764000600000): checks that no
- * head moved since it was read, inserts the events under the append-order lock and writes each
- * projection row and the rollups. Returns the position of each inserted event.
+ * One statement, `opledger_append_events` (migrations 1764000400000 … 1764000800000): checks that no
+ * head moved since it was read, takes the append gate shared, inserts the events (each with its
+ * transaction id, for the feed) and writes each projection row and the rollups. Returns the position of each inserted event.
  */
 export async function writeAppend(db: SqlRunner, write: AppendWrite): Promise<Map<string, GlobalPosition>> {
   const { heads, toInsert, projections, activity } = write;
@@ -114,7 +116,7 @@ export async function writeAppend(db: SqlRunner, write: AppendWrite): Promise<Ma
           updated_at: state.updatedAt,
         })),
       ),
-      APPEND_ORDER_LOCK_KEY,
+      APPEND_GATE_LOCK_KEY,
       JSON.stringify(activity.toWriteRequest()),
     ],
   )) as { appended: string }[];

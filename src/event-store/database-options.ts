@@ -8,6 +8,7 @@ import { AppendFunction1764000400000 } from './migrations/1764000400000-append-f
 import { OperatorReadModels1764000500000 } from './migrations/1764000500000-operator-read-models';
 import { EventDigests1764000600000 } from './migrations/1764000600000-event-digests';
 import { OperationIdPrefixIndex1764000700000 } from './migrations/1764000700000-operation-id-prefix-index';
+import { ParallelAppends1764000800000 } from './migrations/1764000800000-parallel-appends';
 
 export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
   return {
@@ -26,6 +27,7 @@ export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
       OperatorReadModels1764000500000,
       EventDigests1764000600000,
       OperationIdPrefixIndex1764000700000,
+      ParallelAppends1764000800000,
     ],
     migrationsTableName: 'schema_migrations',
     // The schema only ever changes through migrations.

@@ -8,14 +8,24 @@ import type { AppendOutcome } from './append-outcome';
 import { foldAppended } from './append-fold';
 import { planAppend, withPositions } from './append-plan';
 import { lockHeads, readAppendState, writeAppend } from './append-statements';
-import { type GlobalPosition, toGlobalPosition } from './global-position';
+import type { FeedCursor } from '../contract/feed-cursor';
+import type { GlobalPosition } from './global-position';
+import {
+  type FeedEvent,
+  type FeedLag,
+  feedCursorAtPosition,
+  readFeedHead,
+  readFeedLag,
+  readFeedPage,
+} from './log/event-feed';
 import { CANONICAL_TIME_SQL, STORED_EVENT_COLUMNS, type StoredEventRow, toStoredEvent } from './log/stored-event-row';
 import type { SqlRunner } from './sql';
 import { isWriteConflict } from './transient-errors';
 
 export type { AppendOutcome } from './append-outcome';
+export type { FeedEvent, FeedLag } from './log/event-feed';
 // For tests that hold the lock to make appends queue behind it.
-export { APPEND_ORDER_LOCK_KEY } from './append-statements';
+export { APPEND_GATE_LOCK_KEY } from './append-statements';
 
 export interface AppendOptions {
   /**
@@ -178,24 +188,24 @@ export class EventStore {
     }));
   }
 
-  /**
-   * Events after a global position, in position order. Safe to poll: the
-   * append-order lock means no event can later commit below a position already seen.
-   */
-  async readFeed(after: GlobalPosition, limit: number): Promise<StoredEvent[]> {
-    const rows: StoredEventRow[] = await this.dataSource.query(
-      `SELECT ${STORED_EVENT_COLUMNS} FROM operation_events WHERE position > $1 ORDER BY position LIMIT $2`,
-      [after, limit],
-    );
-    return rows.map(toStoredEvent);
+  /** The global feed after `after`, in feed order (see log/event-feed.ts): safe to poll. */
+  readFeed(after: FeedCursor, limit: number): Promise<FeedEvent[]> {
+    return readFeedPage(this.dataSource, after, limit);
   }
 
-  /** The highest position committed so far (0 for an empty log): "now" on the feed. */
-  async headPosition(): Promise<GlobalPosition> {
-    const rows: { head: string }[] = await this.dataSource.query(
-      'SELECT COALESCE(MAX(position), 0)::text AS head FROM operation_events',
-    );
-    return toGlobalPosition(rows[0]?.head ?? 0);
+  /** "Now" on the feed: the cursor of the last event it shows (the start for an empty log). */
+  feedHead(): Promise<FeedCursor> {
+    return readFeedHead(this.dataSource);
+  }
+
+  /** A bare position sent as a feed cursor: after the event stored at it (see feedCursorAtPosition). */
+  feedCursorAt(position: GlobalPosition): Promise<FeedCursor> {
+    return feedCursorAtPosition(this.dataSource, position);
+  }
+
+  /** How far the feed is behind the log (a metric: a long transaction holds the feed back). */
+  feedLag(): Promise<FeedLag> {
+    return readFeedLag(this.dataSource);
   }
 
   /** Fails unless the database answers and takes writes (not a standby the address reached mid-failover). */

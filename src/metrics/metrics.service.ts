@@ -76,6 +76,18 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly feedHeldEvents = new Gauge({
+    name: 'opledger_feed_held_events',
+    help: 'Committed events the global feed does not show yet because an older transaction is still running (capped at 100000)',
+    registers: [this.registry],
+  });
+
+  readonly feedLagSeconds = new Gauge({
+    name: 'opledger_feed_lag_seconds',
+    help: 'Age of the oldest committed event the global feed holds back (0 when none): how long a long transaction has held the feed',
+    registers: [this.registry],
+  });
+
   readonly httpRequestDuration = new Histogram({
     name: 'opledger_http_request_duration_seconds',
     help: 'HTTP requests by method, route pattern and status code',

@@ -1,7 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { PositionQuery } from '../common/integer-params';
+import { type FeedCursorInput, FeedCursorQuery } from '../common/feed-cursor-params';
+import { encodeFeedCursor } from '../contract/feed-cursor';
 import { API_KEY_SCHEME } from '../openapi/api-key-scheme';
 import { ApiAuthProblems, ApiProblemResponse, PROBLEM_EXAMPLES } from '../openapi/decorators';
 import { FeedPageDto } from '../openapi/schemas/feed-page.schema';
@@ -10,12 +11,13 @@ import { ReadFeedQuery } from './queries/read-feed.query';
 import { PageLimit } from '../common/page-limit';
 
 export class FeedQuery {
-  @PositionQuery({
-    default: 0,
-    example: 1042,
-    description: 'A global position: the events after it (the `nextAfter` of the previous page; 0 = from the start).',
+  @FeedCursorQuery({
+    example: '8412:1042',
+    description:
+      'The `nextAfter` of the previous page (opaque; default `0` = from the start). A bare global position is ' +
+      'accepted too: the events after the one stored at it.',
   })
-  after?: number;
+  after?: FeedCursorInput;
 
   @PageLimit(1000, 100, 'events')
   limit?: number;
@@ -28,16 +30,19 @@ export class EventsController {
   constructor(private readonly queries: QueryBus) {}
 
   /**
-   * The global feed: every event after `after`, in position order. Polling it
-   * with the returned `nextAfter` sees every event exactly once.
+   * The global feed: every event after `after`, in feed order. Polling it with the
+   * returned `nextAfter` sees every event exactly once.
    */
   @Get()
   @ApiOperation({
     summary: 'Read the global feed',
     description:
-      'Every event of every operation after the position `after`, in position order. Polling with ' +
-      '`after = nextAfter` sees every event exactly once: positions become visible in the order they were ' +
-      'assigned, so a reader never skips one. For a push version see GET /v1/events/watch. Role: reader.',
+      'Every event of every operation after the cursor `after`, in feed order: by the id of the transaction that ' +
+      'stored it, then position (appends run in parallel, so positions are not committed in order). Polling with ' +
+      '`after = nextAfter` sees every event exactly once: the feed shows only the events of transactions older ' +
+      'than the oldest one still running, so none can later appear before a cursor already passed. A long ' +
+      'transaction holds the feed back (`opledger_feed_lag_seconds`); it never makes it skip. For a push version ' +
+      'see GET /v1/events/watch. Role: reader.',
   })
   @ApiOkResponse({ type: FeedPageDto, description: 'A page of the feed (empty when nothing is newer).' })
   @ApiProblemResponse(400, 'A bad `after` or `limit`, or an unknown query parameter.', {
@@ -45,7 +50,9 @@ export class EventsController {
       type: 'validation',
       title: 'Invalid request',
       status: 400,
-      detail: 'after must be an integer from 0 to 9007199254740991',
+      detail:
+        'after must be a feed cursor (a `nextAfter` or event-stream id, e.g. "8412:1042") or a global position ' +
+        '(an integer from 0 to 9007199254740991), got "18965905600350871552"',
       instance: '/v1/events?after=18965905600350871552',
       field: 'after',
     },
@@ -54,11 +61,9 @@ export class EventsController {
   })
   @ApiAuthProblems('reader', '/v1/events')
   async feed(@Query() query: FeedQuery) {
-    const after = query.after ?? 0;
-    const events = await this.queries.execute(new ReadFeedQuery(after, query.limit ?? 100));
-    return {
-      events: events.map(presentEvent),
-      nextAfter: events.length > 0 ? events[events.length - 1].position : after,
-    };
+    const { events, next } = await this.queries.execute(
+      new ReadFeedQuery(query.after ?? { kind: 'position', position: 0 }, query.limit ?? 100),
+    );
+    return { events: events.map(presentEvent), nextAfter: encodeFeedCursor(next) };
   }
 }

@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type ResolvedConfig } from '../config/app-config';
-import type { StoredEvent } from '../envelope/operation-event';
-import { EventStore } from '../event-store/event-store.service';
-import type { GlobalPosition } from '../event-store/global-position';
+import type { FeedCursor } from '../contract/feed-cursor';
+import { EventStore, type FeedEvent } from '../event-store/event-store.service';
 
 /** Something that wants every event of the global feed from the moment it subscribed. */
 export interface FeedListener {
-  /** Called synchronously with each new page of the feed, in position order. Must not throw or block. */
-  onEvents(events: readonly StoredEvent[]): void;
+  /** Called synchronously with each new page of the feed, in feed order. Must not throw or block. */
+  onEvents(events: readonly FeedEvent[]): void;
   /** The service is shutting down: end the stream; resolves once the listener has stopped working. */
   shutdown(): Promise<void>;
 }
@@ -29,9 +28,9 @@ const MAX_ERROR_BACKOFF_MS = 5000;
  * so N open streams cost one query per poll interval, not N. Events appended by other
  * instances are in the same Postgres log, so it sees them too.
  *
- * The cursor only ever moves to a position the poller has read, and it moves in the same
+ * The cursor only ever moves to a feed cursor the poller has read, and it moves in the same
  * synchronous step as the fan-out. Hence a listener that subscribed when the cursor was C
- * receives every event with a position above C; and C never exceeds what a read of the log
+ * receives every event after C in feed order; and C never exceeds what a read of the feed
  * started after subscribe() resolved will see, which is what makes the catch-up/live seam
  * of the streams lossless.
  */
@@ -87,9 +86,9 @@ export class FeedBroadcaster implements OnModuleDestroy {
     return () => this.unsubscribe(listener);
   }
 
-  /** The highest position committed so far (0 for an empty log): "now" on the feed. */
-  headPosition(): Promise<GlobalPosition> {
-    return this.store.headPosition();
+  /** "Now" on the feed: the cursor of the last event it shows (the start for an empty log). */
+  feedHead(): Promise<FeedCursor> {
+    return this.store.feedHead();
   }
 
   /** Closes every stream and stops the poller, so that the HTTP server can close. */
@@ -108,9 +107,9 @@ export class FeedBroadcaster implements OnModuleDestroy {
   }
 
   private async run(signal: { resolve: () => void; reject: (error: unknown) => void }): Promise<void> {
-    let cursor: GlobalPosition;
+    let cursor: FeedCursor;
     try {
-      cursor = await this.headPosition();
+      cursor = await this.feedHead();
       signal.resolve();
     } catch (error) {
       this.loop = null;
@@ -127,7 +126,7 @@ export class FeedBroadcaster implements OnModuleDestroy {
         failures = 0;
         if (events.length > 0) {
           // Move the cursor and fan out in one synchronous step (see the class comment).
-          cursor = events[events.length - 1].position;
+          cursor = events[events.length - 1].cursor;
           this.fanOut(events);
         }
         more = events.length === PAGE_SIZE;
@@ -148,7 +147,7 @@ export class FeedBroadcaster implements OnModuleDestroy {
     this.loop = null;
   }
 
-  private fanOut(events: readonly StoredEvent[]): void {
+  private fanOut(events: readonly FeedEvent[]): void {
     for (const listener of [...this.listeners]) {
       try {
         listener.onEvents(events);

@@ -2,7 +2,8 @@ import type { Logger } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { INT4_MAX } from '../common/integer-range';
 import type { StoredEvent } from '../envelope/operation-event';
-import type { EventStore } from '../event-store/event-store.service';
+import { compareFeedCursors, encodeFeedCursor, FEED_START, type FeedCursor } from '../contract/feed-cursor';
+import type { EventStore, FeedEvent } from '../event-store/event-store.service';
 import { presentEvent } from '../common/event-presenter';
 import type { OperationState } from '../projection/operation-fold';
 import type { FeedListener } from './feed-broadcaster';
@@ -34,15 +35,13 @@ export interface StreamStart {
 /**
  * One open event stream. It subscribes to the FeedBroadcaster BEFORE it reads the log,
  * buffers what the broadcaster hands it meanwhile, catches up from the log, then drains
- * the buffer. Every event is sent only if its key (position or version) is above the
+ * the buffer. Every event is sent only if its key (feed cursor or version) is above the
  * last one sent, so the overlap between catch-up and live delivery is dropped, and the
  * broadcaster's guarantee (every event committed after subscribing is handed over)
  * closes the gap: the seam neither loses nor duplicates an event.
  */
 export abstract class WatchStream implements FeedListener {
-  /** Key (global position or operation version) of the last event the client has. */
-  protected lastSent = 0;
-  private buffer: StoredEvent[] = [];
+  private buffer: FeedEvent[] = [];
   private needsCatchUp = true;
   private wakePump: (() => void) | null = null;
   private writer: SseWriter | null = null;
@@ -53,14 +52,17 @@ export abstract class WatchStream implements FeedListener {
 
   constructor(protected readonly context: StreamContext) {}
 
-  protected abstract accepts(event: StoredEvent): boolean;
-  protected abstract keyOf(event: StoredEvent): number;
+  protected abstract accepts(event: FeedEvent): boolean;
+  /** Whether the event is after the last one the client has (its key is above). */
+  protected abstract isNew(event: StoredEvent): boolean;
+  /** Records the event as the last one the client has; returns its frame id. */
+  protected abstract markSent(event: StoredEvent): string | number;
   /** What the stream sends first (before the catch-up). */
   protected abstract begin(writer: SseWriter): void;
   /** Reads the log after lastSent until it is exhausted, sending what it finds. */
   protected abstract catchUp(writer: SseWriter): Promise<void>;
   /** Sends live events (already filtered to key > lastSent, in order). */
-  protected abstract deliver(writer: SseWriter, events: StoredEvent[]): Promise<void>;
+  protected abstract deliver(writer: SseWriter, events: FeedEvent[]): Promise<void>;
 
   get isEnded(): boolean {
     return this.ended;
@@ -78,7 +80,7 @@ export abstract class WatchStream implements FeedListener {
     else this.unsubscribe = unsubscribe;
   }
 
-  onEvents(events: readonly StoredEvent[]): void {
+  onEvents(events: readonly FeedEvent[]): void {
     if (this.ended) return;
     for (const event of events) if (this.accepts(event)) this.buffer.push(event);
     if (this.buffer.length > MAX_BUFFERED_EVENTS) {
@@ -121,9 +123,8 @@ export abstract class WatchStream implements FeedListener {
 
   /** Sends an event frame and records its key. */
   protected sendEvent(writer: SseWriter, event: StoredEvent): void {
-    if (this.keyOf(event) <= this.lastSent) return;
-    writer.send({ id: this.keyOf(event), event: 'event', data: JSON.stringify(presentEvent(event)) });
-    this.lastSent = this.keyOf(event);
+    if (!this.isNew(event)) return;
+    writer.send({ id: this.markSent(event), event: 'event', data: JSON.stringify(presentEvent(event)) });
   }
 
   private async pump(writer: SseWriter): Promise<void> {
@@ -135,7 +136,7 @@ export abstract class WatchStream implements FeedListener {
           await this.catchUp(writer);
           continue;
         }
-        const batch = this.buffer.splice(0).filter((event) => this.keyOf(event) > this.lastSent);
+        const batch = this.buffer.splice(0).filter((event) => this.isNew(event));
         if (batch.length === 0) {
           await new Promise<void>((resolve) => (this.wakePump = resolve));
           this.wakePump = null;
@@ -153,24 +154,39 @@ export abstract class WatchStream implements FeedListener {
   }
 }
 
-/** GET /v1/events/watch: the global feed, `id` = position. */
+/** The cursor of an event of the feed (read by readFeed or handed over by the broadcaster). */
+function feedCursorOf(event: StoredEvent): FeedCursor {
+  const { cursor } = event as Partial<FeedEvent>;
+  if (!cursor) throw new Error(`event ${event.id} did not come from the feed`);
+  return cursor;
+}
+
+/** GET /v1/events/watch: the global feed, `id` = feed cursor. */
 export class FeedWatchStream extends WatchStream {
+  /** The cursor of the last event the client has. */
+  private lastSent: FeedCursor = FEED_START;
+
   /** Where the stream starts; set after subscribing, before start(). */
-  startAfter(position: number): void {
-    this.lastSent = position;
+  startAfter(cursor: FeedCursor): void {
+    this.lastSent = cursor;
   }
 
   protected accepts(): boolean {
     return true;
   }
 
-  protected keyOf(event: StoredEvent): number {
-    return event.position;
+  protected isNew(event: StoredEvent): boolean {
+    return compareFeedCursors(feedCursorOf(event), this.lastSent) > 0;
+  }
+
+  protected markSent(event: StoredEvent): string {
+    this.lastSent = feedCursorOf(event);
+    return encodeFeedCursor(this.lastSent);
   }
 
   /** A frame with only an id: dispatches nothing, but a client that reconnects resumes from here. */
   protected begin(writer: SseWriter): void {
-    writer.send({ id: this.lastSent });
+    writer.send({ id: encodeFeedCursor(this.lastSent) });
   }
 
   protected async catchUp(writer: SseWriter): Promise<void> {
@@ -183,7 +199,7 @@ export class FeedWatchStream extends WatchStream {
     }
   }
 
-  protected async deliver(writer: SseWriter, events: StoredEvent[]): Promise<void> {
+  protected async deliver(writer: SseWriter, events: FeedEvent[]): Promise<void> {
     for (const event of events) this.sendEvent(writer, event);
   }
 }
@@ -192,6 +208,8 @@ export type StateReader = (operationId: string, atLeastVersion: number) => Promi
 
 /** GET /v1/operations/{id}/watch: one operation's events (`id` = version), each run followed by its state. */
 export class OperationWatchStream extends WatchStream {
+  /** The version of the last event the client has. */
+  private lastSent = 0;
   private initialState: { state: OperationState | null } | null = null;
 
   constructor(
@@ -214,11 +232,16 @@ export class OperationWatchStream extends WatchStream {
     this.initialState = { state };
   }
 
-  protected accepts(event: StoredEvent): boolean {
+  protected accepts(event: FeedEvent): boolean {
     return event.operationId === this.operationId;
   }
 
-  protected keyOf(event: StoredEvent): number {
+  protected isNew(event: StoredEvent): boolean {
+    return event.version > this.lastSent;
+  }
+
+  protected markSent(event: StoredEvent): number {
+    this.lastSent = event.version;
     return event.version;
   }
 
@@ -243,7 +266,7 @@ export class OperationWatchStream extends WatchStream {
     if (this.lastSent > before) await this.sendState(writer);
   }
 
-  protected async deliver(writer: SseWriter, events: StoredEvent[]): Promise<void> {
+  protected async deliver(writer: SseWriter, events: FeedEvent[]): Promise<void> {
     for (const event of events) this.sendEvent(writer, event);
     await this.sendState(writer);
   }

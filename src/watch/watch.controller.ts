@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { INTEGER_KINDS, integerSchema, LastEventId, PositionQuery } from '../common/integer-params';
+import { type FeedCursorInput, FeedCursorQuery, FeedLastEventId, feedCursorSchema } from '../common/feed-cursor-params';
+import { INTEGER_KINDS, integerSchema, LastEventId } from '../common/integer-params';
 import { type AuthenticatedRequest, callerId } from '../auth/caller';
 import { Problems } from '../common/problem';
 import { API_KEY_SCHEME } from '../openapi/api-key-scheme';
@@ -11,13 +12,14 @@ import type { WatchStream } from './watch-streams';
 import { type StreamOwner, WatchService } from './watch.service';
 
 export class WatchFeedQuery {
-  @PositionQuery({
-    example: 1042,
+  @FeedCursorQuery({
+    example: '8412:1042',
     description:
-      'Start after this global position (catching up from the log first); default: the current end of the log. ' +
-      'Last-Event-ID, when sent, wins.',
+      'Start after this feed cursor (an event-stream id or a `nextAfter` of GET /v1/events; a bare global position ' +
+      'is accepted too), catching up from the log first; default: the current end of the feed. Last-Event-ID, ' +
+      'when sent, wins.',
   })
-  after?: number;
+  after?: FeedCursorInput;
 }
 
 const SSE_UNAVAILABLE = {
@@ -74,10 +76,10 @@ export class WatchController {
   @ApiOperation({
     summary: 'Watch the global feed (server-sent events)',
     description:
-      'A `text/event-stream` of every new event of every operation, in position order, without gaps or ' +
-      'duplicates across the catch-up/live seam. Frames:\n\n' +
-      '- first, a frame with only `id: <position>`: the resume point (dispatches nothing);\n' +
-      '- `event: event`, `id: <position>`, `data: <StoredEvent JSON>` for each event;\n' +
+      'A `text/event-stream` of every new event of every operation, in feed order (as GET /v1/events), without ' +
+      'gaps or duplicates across the catch-up/live seam. Frames:\n\n' +
+      '- first, a frame with only `id: <cursor>`: the resume point (dispatches nothing);\n' +
+      '- `event: event`, `id: <cursor>` (opaque), `data: <StoredEvent JSON>` for each event;\n' +
       '- `: keep-alive` comment lines every 15 s.\n\n' +
       'An EventSource reconnects with `Last-Event-ID` and resumes exactly after the last event it got. ' +
       'The stream ends when the service shuts down. Role: reader.',
@@ -85,8 +87,10 @@ export class WatchController {
   @ApiHeader({
     name: 'last-event-id',
     required: false,
-    description: 'Resume after this global position (sent by a reconnecting EventSource); wins over `after`.',
-    schema: { ...integerSchema(INTEGER_KINDS.position), example: 1042 },
+    description:
+      'Resume after this event-stream id (sent by a reconnecting EventSource; a bare global position is accepted ' +
+      'too); wins over `after`.',
+    schema: feedCursorSchema('8412:1042'),
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({
@@ -95,7 +99,7 @@ export class WatchController {
       'text/event-stream': {
         schema: { type: 'string', description: 'SSE frames; each `data` line of an `event` frame is a StoredEvent.' },
         example:
-          'id: 1041\n\nid: 1042\nevent: event\ndata: {"specversion":"1.0","id":"e-7","source":"pipeline/geo",' +
+          'id: 8411:1041\n\nid: 8412:1042\nevent: event\ndata: {"specversion":"1.0","id":"e-7","source":"pipeline/geo",' +
           '"type":"stage.started","subject":"order-42","time":"2026-11-25T16:00:00.120000Z",' +
           '"data":{"stage":"geo"},"version":7,"position":1042,"recordedAt":"2026-11-25T16:00:00.131207Z"}\n\n' +
           ': keep-alive\n\n',
@@ -107,7 +111,9 @@ export class WatchController {
       type: 'validation',
       title: 'Invalid request',
       status: 400,
-      detail: 'Last-Event-ID must be a global position (an integer from 0 to 9007199254740991), got "abc"',
+      detail:
+        'Last-Event-ID must be a feed cursor (a `nextAfter` or event-stream id, e.g. "8412:1042") or a global ' +
+        'position (an integer from 0 to 9007199254740991), got "abc"',
       instance: '/v1/events/watch',
       field: 'Last-Event-ID',
     },
@@ -130,7 +136,7 @@ export class WatchController {
   )
   async watchFeed(
     @Query() query: WatchFeedQuery,
-    @LastEventId('position') resumeAfter: number | undefined,
+    @FeedLastEventId() resumeAfter: FeedCursorInput | undefined,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {

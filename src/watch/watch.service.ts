@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiKeyRegistry } from '../auth/api-key-registry';
 import type { ApiKey } from '../auth/api-keys';
+import type { FeedCursorInput } from '../common/feed-cursor-params';
 import { problem } from '../common/problem';
 import { APP_CONFIG, type ResolvedConfig } from '../config/app-config';
 import { EventStore } from '../event-store/event-store.service';
@@ -56,12 +57,14 @@ export class WatchService implements OnModuleInit, OnModuleDestroy {
     return this.streams.size;
   }
 
-  /** The global feed after `after`, or, without it, from the current end of the log. */
-  async openFeed(owner: StreamOwner, after: number | undefined): Promise<WatchStream> {
+  /** The global feed after `after` (a cursor, or a bare position), or, without it, from the feed's current end. */
+  async openFeed(owner: StreamOwner, after: FeedCursorInput | undefined): Promise<WatchStream> {
     const stream = new FeedWatchStream(this.context());
     return this.open(owner, stream, async () => {
+      if (after?.kind === 'cursor') stream.startAfter(after.cursor);
+      else if (after?.kind === 'position') stream.startAfter(await this.store.feedCursorAt(after.position));
       // Read after subscribing: the poller's cursor cannot be beyond this head, so nothing falls in between.
-      stream.startAfter(after ?? (await this.broadcaster.headPosition()));
+      else stream.startAfter(await this.broadcaster.feedHead());
     });
   }
 

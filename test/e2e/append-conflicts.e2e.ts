@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { APPEND_ORDER_LOCK_KEY, EventStore } from '../../src/event-store/event-store.service';
+import { APPEND_GATE_LOCK_KEY, EventStore } from '../../src/event-store/event-store.service';
 import { createTestContext, operationEvent, type RunningApp, startTestApp } from '../support/test-app';
 
 /**
@@ -57,7 +57,7 @@ describe('append conflicts', () => {
       JSON.stringify([{ id: 'contended-3', base_version: 1, base_row: head.row }]),
       JSON.stringify([]),
       JSON.stringify([]),
-      APPEND_ORDER_LOCK_KEY,
+      APPEND_GATE_LOCK_KEY,
       JSON.stringify({ minutes: [], hours: [] }),
     ]);
     await expect(stale).rejects.toMatchObject({ driverError: { code: '40001' } });

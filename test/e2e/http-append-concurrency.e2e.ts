@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import type { Response } from 'supertest';
-import { APPEND_ORDER_LOCK_KEY } from '../../src/event-store/event-store.service';
+import { APPEND_GATE_LOCK_KEY } from '../../src/event-store/event-store.service';
 import { RequestAppendCoalescer } from '../../src/ingest/http/request-append-coalescer';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { cloudEvent, createTestContext, type RunningApp, startTestApp, type TestContext } from '../support/test-app';
@@ -263,7 +263,7 @@ describe('concurrent HTTP appends', () => {
     const blocker = new Client({ connectionString: context.databaseUrl });
     await blocker.connect();
     await blocker.query('BEGIN');
-    await blocker.query('SELECT pg_advisory_xact_lock($1)', [APPEND_ORDER_LOCK_KEY]);
+    await blocker.query('SELECT pg_advisory_xact_lock($1)', [APPEND_GATE_LOCK_KEY]);
     const burst = Promise.all(
       planned.map(async (p) => {
         const response = await post(p);

@@ -113,7 +113,12 @@ describe('numeric parameters at their bounds (issue 20)', () => {
     expect(feed).toMatchObject({
       status: 400,
       type: expect.stringMatching(/^application\/problem\+json/),
-      body: { field: 'after', detail: 'after must be an integer from 0 to 9007199254740991' },
+      body: {
+        field: 'after',
+        detail:
+          'after must be a feed cursor (a `nextAfter` or event-stream id, e.g. "8412:1042") or a global position ' +
+          '(an integer from 0 to 9007199254740991), got "18965905600350871552"',
+      },
     });
     const resume = await send(port, {
       method: 'POST',

@@ -304,6 +304,7 @@ describe('read models migration', () => {
       'OperatorReadModels1764000500000',
       'EventDigests1764000600000',
       'OperationIdPrefixIndex1764000700000',
+      'ParallelAppends1764000800000',
     ]);
     await after.destroy();
     const snapshot = await readModelSnapshot(url);

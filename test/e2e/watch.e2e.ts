@@ -1,5 +1,12 @@
 import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  compareFeedCursors,
+  encodeFeedCursor,
+  FEED_START,
+  type FeedCursor,
+  parseFeedCursor,
+} from '../../src/contract/feed-cursor';
 import { EventStore } from '../../src/event-store/event-store.service';
 import type { OperationEvent } from '../../src/envelope/operation-event';
 import { presentEvent } from '../../src/common/event-presenter';
@@ -53,20 +60,29 @@ class SseClient {
     });
   }
 
-  /** Event frames (`event: event`), in arrival order. */
+  /** Event frames (`event: event`), in arrival order; `id`: the version, or the position of a feed cursor. */
   get events(): { id: number; event: ReturnType<typeof presentEvent> }[] {
     return this.frames
       .filter((frame) => frame.event === 'event')
-      .map((frame) => ({ id: Number(frame.id), event: JSON.parse(frame.data ?? 'null') }));
+      .map((frame) => ({ id: positionOfId(frame.id), event: JSON.parse(frame.data ?? 'null') }));
   }
 
   get eventIds(): number[] {
     return this.events.map((e) => e.id);
   }
 
+  /** The ids of the event frames as sent (feed cursors on the feed). */
+  get rawEventIds(): string[] {
+    return this.frames.filter((frame) => frame.event === 'event').map((frame) => frame.id ?? '');
+  }
+
   get lastId(): number {
-    const withId = this.frames.filter((frame) => frame.id !== undefined);
-    return withId.length === 0 ? -1 : Number(withId[withId.length - 1].id);
+    const last = this.lastRawId;
+    return last === undefined ? -1 : positionOfId(last);
+  }
+
+  get lastRawId(): string | undefined {
+    return this.frames.filter((frame) => frame.id !== undefined).at(-1)?.id;
   }
 
   close(): void {
@@ -100,6 +116,18 @@ class SseClient {
 
 // ---------------------------------------------------------------------------------------------
 
+/** An operation stream's id is a version; a feed cursor `<xid>:<position>` gives its position. */
+function positionOfId(id: string | undefined): number {
+  return Number((id ?? '').split(':').at(-1));
+}
+
+/** Feed cursors (as sent) in feed order? */
+function cursorOf(id: string): FeedCursor {
+  const parsed = parseFeedCursor(id);
+  if (parsed.kind !== 'cursor') throw new Error(`not a feed cursor: ${id}`);
+  return parsed.cursor;
+}
+
 function validEvent(subject: string, type = 'custom.noted', data?: Record<string, unknown>): OperationEvent {
   return operationEvent(subject, type, data);
 }
@@ -131,13 +159,15 @@ describe('live watch over Server-Sent Events', () => {
     });
   }
 
-  async function feedAfter(after: number): Promise<number[]> {
-    const positions: number[] = [];
+  /** The feed after `after` (a cursor as sent; '0' = the start), as cursors in feed order. */
+  async function feedAfter(after: string): Promise<string[]> {
+    const cursors: string[] = [];
+    let from = after === '0' ? FEED_START : cursorOf(after);
     for (;;) {
-      const page = await store.readFeed(after, 1000);
-      positions.push(...page.map((e) => e.position));
-      if (page.length < 1000) return positions;
-      after = page[page.length - 1].position;
+      const page = await store.readFeed(from, 1000);
+      cursors.push(...page.map((e) => encodeFeedCursor(e.cursor)));
+      if (page.length < 1000) return cursors;
+      from = page[page.length - 1].cursor;
     }
   }
 
@@ -170,7 +200,8 @@ describe('live watch over Server-Sent Events', () => {
     expect(client.headers['x-accel-buffering']).toBe('no');
     // The first frame only sets the resume point: the end of the log when the stream opened.
     await waitFor('the opening frame', () => client.frames.length > 0);
-    expect(client.frames[0]).toEqual({ id: String(before) });
+    expect(Object.keys(client.frames[0])).toEqual(['id']);
+    expect(positionOfId(client.frames[0].id)).toBe(before);
 
     const a = uniqueName('op');
     const b = uniqueName('op');
@@ -181,7 +212,7 @@ describe('live watch over Server-Sent Events', () => {
     await waitFor('three events', () => client.events.length >= 3);
 
     expect(client.eventIds).toEqual(positions);
-    const stored = await store.readFeed(before, 10);
+    const stored = await store.readFeed(cursorOf(client.frames[0].id!), 10);
     expect(client.events.map((e) => e.event)).toEqual(stored.map(presentEvent));
     expect(client.frames.every((frame) => frame.event === undefined || frame.event === 'event')).toBe(true);
   });
@@ -260,14 +291,14 @@ describe('live watch over Server-Sent Events', () => {
 
     const missed = [...(await append(validEvent(op))), ...(await append(validEvent(op), validEvent(op)))];
     // Last-Event-ID wins over ?after=: nothing before it is replayed.
-    const second = await connect('/v1/events/watch?after=0', { 'last-event-id': String(first.lastId) });
+    const second = await connect('/v1/events/watch?after=0', { 'last-event-id': first.lastRawId! });
     await waitFor('the missed events', () => second.events.length >= missed.length);
     const live = await append(validEvent(op));
     await waitFor('the live event', () => second.events.length >= missed.length + 1);
 
     expect(first.eventIds).toEqual(seen);
     expect(second.eventIds).toEqual([...missed, ...live]);
-    expect(second.frames[0]).toEqual({ id: String(seen[1]) });
+    expect(second.frames[0]).toEqual({ id: first.lastRawId });
   });
 
   it('resumes an operation stream from Last-Event-ID (a version): replay, one state, then live', async () => {
@@ -314,7 +345,7 @@ describe('live watch over Server-Sent Events', () => {
       return events;
     });
     try {
-      const start = (await feedAfter(0)).at(-1) ?? 0;
+      const start = (await feedAfter('0')).at(-1) ?? '0';
       const shared = uniqueName('shared');
       // Writers keep appending (batches of 1 to 3, over a shared and private operations)
       // until every stream is open, so that every stream opens while events are being committed.
@@ -343,20 +374,30 @@ describe('live watch over Server-Sent Events', () => {
       opening = false;
       await Promise.all(writers);
 
-      const all = await feedAfter(start);
+      // The feed's bound is cluster-wide: other test files' transactions may hold it back a moment.
+      let all: string[] = [];
+      await waitFor('every written event on the feed', async () => {
+        all = await feedAfter(start);
+        return all.length >= written;
+      });
       expect(all).toHaveLength(written);
       const end = all[all.length - 1];
-      await waitFor('every watcher to reach the end', () => [...fromStart, ...fromNow].every((c) => c.lastId === end), {
-        timeoutMs: 30_000,
-      });
+      await waitFor(
+        'every watcher to reach the end',
+        () => [...fromStart, ...fromNow].every((c) => c.lastRawId === end),
+        {
+          timeoutMs: 30_000,
+        },
+      );
       await waitFor('every operation watcher to reach the last version and its state', () =>
         operation.every((c) => c.lastId === sharedVersions && c.frames.at(-1)?.event === 'state'),
       );
-      for (const client of fromStart) expect(client.eventIds).toEqual(all);
+      // Writers ran in parallel: feed order is by transaction id, then position (compared as cursors).
+      for (const client of fromStart) expect(client.rawEventIds).toEqual(all);
       for (const client of fromNow) {
-        const opened = Number(client.frames[0].id);
-        expect(opened).toBeLessThan(end);
-        expect(client.eventIds).toEqual(all.filter((p) => p > opened));
+        const opened = cursorOf(client.frames[0].id!);
+        expect(compareFeedCursors(opened, cursorOf(end))).toBeLessThan(0);
+        expect(client.rawEventIds).toEqual(all.filter((c) => compareFeedCursors(cursorOf(c), opened) > 0));
       }
       const versions = Array.from({ length: sharedVersions }, (_, i) => i + 1);
       for (const client of operation) {

@@ -46,12 +46,12 @@ async function follow(api: OpledgerApi, operationId: string | undefined, options
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let resumeAfter = options.fromStart ? 0 : options.after;
+  let resumeAfter: number | string | undefined = options.fromStart ? 0 : options.after;
   let seen = 0;
   let reconnects = 0;
   try {
     while (!stop.signal.aborted) {
-      const stream =
+      const stream: AsyncGenerator<WatchMessage> =
         operationId === undefined
           ? api.watchFeed({ after: resumeAfter, signal: stop.signal })
           : api.watchOperation(operationId, { after: resumeAfter, signal: stop.signal });
@@ -82,7 +82,7 @@ async function follow(api: OpledgerApi, operationId: string | undefined, options
   }
 }
 
-function resumePointOf(message: WatchMessage): number | undefined {
+function resumePointOf(message: WatchMessage): number | string | undefined {
   return message.kind === 'state' ? message.state?.version : message.id;
 }
 

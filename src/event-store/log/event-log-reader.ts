@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { StoredEvent } from '../../envelope/operation-event';
+import { APPEND_GATE_LOCK_KEY } from '../append-statements';
 import { type GlobalPosition, toGlobalPosition } from '../global-position';
 import { selectRows, type SqlRunner, toCount } from '../sql';
 import { STORED_EVENT_COLUMNS, type StoredEventRow, toStoredEvent } from './stored-event-row';
@@ -33,13 +34,32 @@ export interface OperationStreamOptions {
 }
 
 /**
- * The highest committed position. Every event at or below it is committed
- * too: appends take positions under the append-order lock held until commit,
- * so positions become visible in the order they were assigned.
+ * The highest position visible to `db`'s snapshot. Appends run in parallel, so an event below it
+ * may still be uncommitted: this is a head to compare with, or a final one only where no append can
+ * be in flight (inside ProjectionStore.withAppendsHeld). For a horizon use readStableHeadPosition.
  */
 export async function readHeadPosition(db: SqlRunner): Promise<GlobalPosition> {
   const [row] = await selectRows<{ head: string | null }>(db, 'SELECT max(position) AS head FROM operation_events');
   return toGlobalPosition(row.head ?? 0);
+}
+
+/** Longest a barrier waits for the appends in flight before it gives up (Postgres' lock_timeout). */
+const BARRIER_LOCK_TIMEOUT_MS = 30_000;
+
+/**
+ * A head position below which every event is committed, and above which every later one will be:
+ * a barrier that takes the append gate exclusive for a moment (every append holds it shared from its
+ * event insert to its commit), so it waits for the appends in flight, holds new ones back while it
+ * reads max(position), and lets them go at once. For rebuild horizons, catch-ups and exports; the
+ * feed needs no barrier (log/event-feed.ts).
+ */
+export async function readStableHeadPosition(dataSource: DataSource): Promise<GlobalPosition> {
+  return dataSource.transaction('READ COMMITTED', async (manager) => {
+    await manager.query(`SET LOCAL lock_timeout = ${BARRIER_LOCK_TIMEOUT_MS}`);
+    await manager.query('SELECT pg_advisory_xact_lock($1)', [APPEND_GATE_LOCK_KEY]);
+    // A new statement, so a new snapshot: it sees everything the appends waited for committed.
+    return readHeadPosition(manager);
+  });
 }
 
 /**
@@ -110,9 +130,13 @@ export class EventLogReader {
     }
   }
 
-  /** The highest committed position (see readHeadPosition). */
-  headPosition(db: SqlRunner = this.dataSource): Promise<GlobalPosition> {
-    return readHeadPosition(db);
+  /**
+   * Without `db`: a head below which every event is committed (readStableHeadPosition, a brief
+   * barrier). With `db`: the head that transaction sees, final only if it holds appends back
+   * (ProjectionStore.withAppendsHeld).
+   */
+  headPosition(db?: SqlRunner): Promise<GlobalPosition> {
+    return db ? readHeadPosition(db) : readStableHeadPosition(this.dataSource);
   }
 
   /** How many events have a position in (after, upTo]. */

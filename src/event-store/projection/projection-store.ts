@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { OperationState } from '../../projection/operation-fold';
-import { APPEND_ORDER_LOCK_KEY } from '../append-statements';
+import { APPEND_GATE_LOCK_KEY } from '../append-statements';
 import { copyFrom } from '../copy-from';
 import { pgPoolOf } from '../database-pool';
 import { type BulkLoadRunner, selectRows, type SqlRunner } from '../sql';
@@ -107,16 +107,17 @@ export class ProjectionStore {
    * Runs `work` in a transaction in which no append is in flight or can start:
    * the live table locked ACCESS EXCLUSIVE (each append takes a row lock on
    * operations in its first statement, and that conflicts with this lock),
-   * then the append-order lock (a writer that inserts events before touching
-   * operations). Readers wait for the commit. Waiting longer than
-   * `lockTimeoutMs` for the locks fails with Postgres' lock_not_available
-   * (isLockTimeout).
+   * then the append gate exclusive (every append holds it shared from its
+   * event insert to its commit; taken second, as appends take it after their
+   * row locks, so the two cannot deadlock). Readers wait for the commit.
+   * Waiting longer than `lockTimeoutMs` for the locks fails with Postgres'
+   * lock_not_available (isLockTimeout).
    */
   withAppendsHeld<T>(work: (db: SqlRunner) => Promise<T>, { lockTimeoutMs }: { lockTimeoutMs: number }): Promise<T> {
     return this.dataSource.transaction('READ COMMITTED', async (manager) => {
       await manager.query(`SET LOCAL lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
       await manager.query(`LOCK TABLE ${LIVE_TABLE} IN ACCESS EXCLUSIVE MODE`);
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [APPEND_ORDER_LOCK_KEY]);
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [APPEND_GATE_LOCK_KEY]);
       return work(manager);
     });
   }

@@ -1,21 +1,24 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { FEED_CURSOR_PATTERN } from '../../contract/feed-cursor';
 import { ClosedSchema } from '../decorators';
 import { StoredEventDto } from './stored-event.schema';
 
 @ClosedSchema(
   'FeedPage',
-  'One page of the global feed: events of every operation after a position, in position order. Polling with ' +
-    '`after = nextAfter` sees every event exactly once (positions become visible in order).',
+  'One page of the global feed: events of every operation after a cursor, in feed order (transaction id, then ' +
+    'position). Polling with `after = nextAfter` sees every event exactly once.',
 )
 export class FeedPageDto {
-  @ApiProperty({ type: [StoredEventDto], description: 'Events with position > after, at most `limit`.' })
+  @ApiProperty({ type: [StoredEventDto], description: 'The events after `after` in feed order, at most `limit`.' })
   events!: StoredEventDto[];
 
   @ApiProperty({
-    type: 'integer',
-    minimum: 0,
-    example: 1042,
-    description: 'The position of the last event returned (or `after` when none): pass it as `after` next time.',
+    type: 'string',
+    pattern: FEED_CURSOR_PATTERN,
+    example: '8412:1042',
+    description:
+      'The cursor of the last event returned (or where this page started when none): pass it as `after` next ' +
+      'time. Opaque: compare nothing in it.',
   })
-  nextAfter!: number;
+  nextAfter!: string;
 }

@@ -1,13 +1,14 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import type { StoredEvent } from '../../envelope/operation-event';
 import { EventStore } from '../../event-store/event-store.service';
-import { ReadFeedQuery } from './read-feed.query';
+import { type FeedPage, ReadFeedQuery } from './read-feed.query';
 
 @QueryHandler(ReadFeedQuery)
-export class ReadFeedHandler implements IQueryHandler<ReadFeedQuery, StoredEvent[]> {
+export class ReadFeedHandler implements IQueryHandler<ReadFeedQuery, FeedPage> {
   constructor(private readonly store: EventStore) {}
 
-  execute(query: ReadFeedQuery): Promise<StoredEvent[]> {
-    return this.store.readFeed(query.after, query.limit);
+  async execute({ after, limit }: ReadFeedQuery): Promise<FeedPage> {
+    const from = after.kind === 'cursor' ? after.cursor : await this.store.feedCursorAt(after.position);
+    const events = await this.store.readFeed(from, limit);
+    return { events, next: events.length > 0 ? events[events.length - 1].cursor : from };
   }
 }
