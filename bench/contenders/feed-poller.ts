@@ -1,10 +1,10 @@
 /**
- * Watches what the service commits by polling the log in position order
- * (the global feed's own query) every few milliseconds. The append-order lock
- * makes this gap-safe: nothing can commit below a position already seen, so
- * "after the highest position seen" never skips an event. An event's log row
- * and its projection commit in one transaction, so seeing the row means the
- * projection shows it too.
+ * Watches what the service commits by polling the log in feed order (the
+ * global feed's own rule, src/event-store/log/event-feed.ts) every few
+ * milliseconds: (xid, position) order, only transactions older than the oldest
+ * one running, so "after the last event seen" never skips one although appends
+ * commit in parallel. An event's log row and its projection commit in one
+ * transaction, so seeing the row means the projection shows it too.
  */
 import { Client } from 'pg';
 
@@ -20,17 +20,20 @@ export async function pollFeed(
 ): Promise<FeedPoller> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
-  let after = '0';
+  let after = { xid: '0', position: '0' };
   let running = true;
   const loop = (async () => {
     while (running) {
-      const { rows } = await client.query<{ position: string; event_id: string }>(
-        'SELECT position, event_id FROM operation_events WHERE position > $1 ORDER BY position LIMIT 20000',
-        [after],
+      const { rows } = await client.query<{ feed_xid: string; feed_position: string; event_id: string }>(
+        `SELECT xid::text AS feed_xid, position::text AS feed_position, event_id FROM operation_events
+         WHERE (xid, position) > ($1::text::xid8, $2::bigint) AND xid < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY operation_events.xid, operation_events.position LIMIT 20000`,
+        [after.xid, after.position],
       );
       const at = Date.now();
       for (const row of rows) onVisible(row.event_id, at);
-      if (rows.length > 0) after = rows[rows.length - 1].position;
+      const last = rows.at(-1);
+      if (last) after = { xid: last.feed_xid, position: last.feed_position };
       else await new Promise((r) => setTimeout(r, POLL_MS));
     }
   })();

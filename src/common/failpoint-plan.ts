@@ -15,7 +15,7 @@ export const FAILPOINT_NAMES = [
   'append.optimistic',
   /** Append: heads read and folded, before the write (`opledger_append_events`). */
   'append.before-write',
-  /** Append, locked path (a transaction writing events): rows written, row and append-order locks held, before COMMIT. */
+  /** Append, locked path (a transaction writing events): rows written, row locks and the append gate (shared) held, before COMMIT. */
   'append.in-transaction',
   /** HTTP append: the request's append committed, before the response is sent. */
   'http.append.after-commit',

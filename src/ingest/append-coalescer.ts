@@ -5,7 +5,7 @@ import { isTransientDatabaseError, isWriteConflict } from '../event-store/transi
 export interface AppendCoalescerOptions {
   /** Most events merged into one append. */
   maxEvents: number;
-  /** Appends running at once: two let one be read and folded while the other holds the append-order lock. */
+  /** Appends running at once: while one is read and folded in Node, others are in Postgres. */
   maxInFlight: number;
 }
 
@@ -33,7 +33,7 @@ interface Waiting<Item, Result> {
 /**
  * Group commit: the items handed in while appends are running are merged into
  * the next one, so many small appends arriving together cost one append (one
- * read, one write, one commit under the append-order lock) instead of one each.
+ * read, one write, one commit) instead of one each.
  * The drain waits for the end of the current turn of the event loop, so items
  * handed in together (the partitions of one fetch, the requests read from the
  * sockets in one poll) go together even when nothing is in flight.
