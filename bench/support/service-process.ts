@@ -9,13 +9,15 @@ export const REPO_ROOT = join(__dirname, '..', '..');
 
 /**
  * How the service's Node runs, as the Dockerfile and `npm start` run it
- * (test/unit/service-launch.spec.ts checks that they agree): V8 sizes how far
- * the heap grows between collections by its limit (up to 4 × the live heap
- * under the default limit of about a quarter of the machine's memory, about
- * 1.4 × under 512 MiB), so the limit is what keeps the garbage of a backlog
- * drain from doubling the service's RSS (docs/operations.md#memory).
+ * (test/unit/service-launch.spec.ts checks that they agree): V8 lets the old
+ * generation grow by a factor of the live heap between collections that it
+ * scales with the heap limit (4 × from 2 GiB, Node's default limit here being
+ * a quarter of the machine's memory; about 1.6 × under 1 GiB), so the limit is
+ * what keeps the garbage of a backlog drain from doubling the service's RSS
+ * (docs/operations.md#memory). 512 MiB (1.4 ×) cost a quarter of the ingest
+ * rate in garbage collections; 1 GiB did not (docs/benchmarks.md#memory).
  */
-export const SERVICE_NODE_ARGS = ['--max-old-space-size=512'];
+export const SERVICE_NODE_ARGS = ['--max-old-space-size=1024'];
 
 export interface ServiceProcess {
   pid: number;
@@ -98,7 +100,7 @@ export function spawnFromBuild(
 }
 
 /**
- * Runs the built service (`node --max-old-space-size=512 dist/main.js`) as its own process, as in
+ * Runs the built service (`node --max-old-space-size=1024 dist/main.js`) as its own process, as in
  * production, so that its memory can be read from /proc and its CPU is not
  * shared with the harness's event loop.
  */
