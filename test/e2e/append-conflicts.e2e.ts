@@ -66,4 +66,44 @@ describe('append conflicts', () => {
     const [outcome] = await store.append([operationEvent('contended-3', 'custom.noted')]);
     expect(outcome).toMatchObject({ status: 'appended', version: 2 });
   });
+
+  it('refuses a transaction older than a writer that committed to one of its operations, so versions stay in feed order', async () => {
+    await store.append([operationEvent('overtaken-a', 'custom.noted')]);
+    await store.append([operationEvent('overtaken-b', 'custom.noted')]);
+    const older = dataSource.createQueryRunner();
+    await older.connect();
+    try {
+      await older.startTransaction('READ COMMITTED');
+      // Its first row lock gives it a transaction id now, before the append below takes one.
+      await older.query(`SELECT 1 FROM operations WHERE id = 'overtaken-a' FOR UPDATE`);
+      const [newer] = await store.append([operationEvent('overtaken-b', 'custom.noted')]);
+      expect(newer).toMatchObject({ status: 'appended', version: 2 });
+
+      // Heads read now are current (no "changed since read"), but b's writer has a newer id:
+      // b's version 3 written here would sort before version 2 in the feed.
+      const heads: { id: string; version: number; row: string }[] = await older.query(
+        `SELECT id, version, xmin::text AS row FROM operations WHERE id IN ('overtaken-a', 'overtaken-b') ORDER BY id`,
+      );
+      const call = older.query('SELECT opledger_append_events($1::json, $2::json, $3::json, $4, $5::json)', [
+        JSON.stringify(heads.map((h) => ({ id: h.id, base_version: h.version, base_row: h.row }))),
+        JSON.stringify([]),
+        JSON.stringify([]),
+        APPEND_GATE_LOCK_KEY,
+        JSON.stringify({ minutes: [], hours: [] }),
+      ]);
+      await expect(call).rejects.toMatchObject({
+        driverError: { code: '40001', message: expect.stringContaining('written by a newer transaction') },
+      });
+    } finally {
+      if (older.isTransactionActive) await older.rollbackTransaction();
+      await older.release();
+    }
+
+    // In a new transaction (a newer id) the same append goes through.
+    const [outcome] = await store.append([
+      operationEvent('overtaken-a', 'custom.noted'),
+      operationEvent('overtaken-b', 'custom.noted'),
+    ]);
+    expect(outcome).toMatchObject({ status: 'appended', version: 2 });
+  });
 });
