@@ -198,6 +198,9 @@ export class BulkPass {
     let endTurn: (() => void) | undefined;
     try {
       const job = await projections.bulkTransaction(async (db) => {
+        // Not waiting for the WAL flush is safe here: a commit lost in a Postgres crash loses its rows,
+        // its range checkpoint and the job's progress together, and the resumed job redoes the batch.
+        await db.query('SET LOCAL synchronous_commit = off');
         await shadow.load(rows, { db, activity: added, stripe });
         await this.ranges.recordCheckpoint(db, range.index, rows[rows.length - 1].id);
         // From here to the commit, one batch at a time: the job row is locked by the update anyway.

@@ -1,5 +1,7 @@
-import type { OperationEvent } from '../../src/envelope/operation-event';
+import { Client } from 'pg';
+import type { OperationEvent, StoredEvent } from '../../src/envelope/operation-event';
 import { EventStore } from '../../src/event-store/event-store.service';
+import { afterOperation, EventLogReader } from '../../src/event-store/log/event-log-reader';
 import { ProjectionRebuilder } from '../../src/replay/projection-rebuilder';
 import { readModelsFromLog, readModelSnapshot } from '../support/read-models';
 import {
@@ -123,5 +125,29 @@ describe('replay: the bulk pass over parallel ranges of operation ids', () => {
     expect(finished.eventsDone).toBe(finished.eventsTotal);
     expect(await queryDatabase(context.databaseUrl, ROWS)).toEqual(expectedRows);
     expect(await readModelSnapshot(context.databaseUrl)).toEqual(expectedReadModels);
+  });
+
+  it('scans canonical times even from a connection that prints timestamps in another DateStyle', async () => {
+    const log = service.app.get(EventLogReader);
+    const head = await log.headPosition();
+    const scan = async (db?: { query(sql: string, parameters?: unknown[]): Promise<unknown> }) => {
+      const events: StoredEvent[] = [];
+      for await (const page of log.byOperation({ after: afterOperation(null), upTo: head, pageSize: 50 }, db)) {
+        events.push(...page);
+      }
+      return events;
+    };
+    const client = new Client({ connectionString: context.databaseUrl });
+    await client.connect();
+    try {
+      await client.query(`SET DateStyle = 'SQL, DMY'`);
+      const sqlStyle = await scan({ query: async (sql, parameters) => (await client.query(sql, parameters)).rows });
+      const iso = await scan();
+      expect(sqlStyle).toHaveLength(iso.length);
+      expect(sqlStyle).toEqual(iso);
+      expect(iso[0].time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    } finally {
+      await client.end();
+    }
   });
 });

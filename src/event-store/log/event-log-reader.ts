@@ -5,7 +5,13 @@ import type { StoredEvent } from '../../envelope/operation-event';
 import { APPEND_GATE_LOCK_KEY } from '../append-statements';
 import { type GlobalPosition, toGlobalPosition } from '../global-position';
 import { selectRows, type SqlRunner, toCount } from '../sql';
-import { STORED_EVENT_COLUMNS, type StoredEventRow, toStoredEvent } from './stored-event-row';
+import {
+  SCANNED_EVENT_COLUMNS,
+  STORED_EVENT_COLUMNS,
+  type StoredEventRow,
+  toScannedEvents,
+  toStoredEvent,
+} from './stored-event-row';
 
 /** Where a stream ordered by (operation_id, version) resumes: strictly after this event. */
 export interface OperationCursor {
@@ -88,27 +94,37 @@ export class EventLogReader {
       bounds.push(options.operationIdAtMost);
       filter += ` AND operation_id <= $${4 + bounds.length}`;
     }
-    const readPage = (after: OperationCursor) =>
-      selectRows<StoredEventRow>(
-        db,
-        `SELECT ${STORED_EVENT_COLUMNS} FROM operation_events
-         WHERE (operation_id, version) > ($1, $2) AND position <= $3${filter}
-         ORDER BY operation_id, version LIMIT $4`,
-        [after.operationId, after.version, options.upTo, options.pageSize, ...bounds],
-      );
+    // Times printed by Postgres and made canonical here, unless the server prints them in another form.
+    let scanned = true;
+    const readPage = async (after: OperationCursor): Promise<StoredEvent[]> => {
+      const read = (columns: string) =>
+        selectRows<StoredEventRow>(
+          db,
+          `SELECT ${columns} FROM operation_events
+           WHERE (operation_id, version) > ($1, $2) AND position <= $3${filter}
+           ORDER BY operation_id, version LIMIT $4`,
+          [after.operationId, after.version, options.upTo, options.pageSize, ...bounds],
+        );
+      if (scanned) {
+        const events = toScannedEvents(await read(SCANNED_EVENT_COLUMNS));
+        if (events) return events;
+        scanned = false;
+      }
+      return (await read(STORED_EVENT_COLUMNS)).map(toStoredEvent);
+    };
     let page = readPage(options.after);
     for (;;) {
-      const rows = await page;
-      if (rows.length === 0) return;
-      const full = rows.length === options.pageSize;
+      const events = await page;
+      if (events.length === 0) return;
+      const full = events.length === options.pageSize;
       if (full) {
         // Read-ahead: Postgres reads the next page while the caller folds and writes this one.
-        const last = rows[rows.length - 1];
-        page = readPage({ operationId: last.operation_id, version: last.version });
+        const last = events[events.length - 1];
+        page = readPage({ operationId: last.operationId, version: last.version });
         // A caller that stops early leaves the read-ahead unobserved; its failure is of no interest then.
         page.catch(() => undefined);
       }
-      yield rows.map(toStoredEvent);
+      yield events;
       if (!full) return;
     }
   }
