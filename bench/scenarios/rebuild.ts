@@ -74,7 +74,7 @@ export async function rebuildScenario({ options, infrastructure, runId }: Scenar
       ],
     ],
   );
-  console.log(`ours / ceiling = ${ratios.oursToCeiling}  (target >= 0.5)`);
+  console.log(`ours / ceiling = ${ratios.oursToCeiling}  (target >= 0.2, issue 17)`);
   if (ours.check.wrongState !== 0 || ours.check.missing !== 0) {
     throw new Error(`the rebuilt projection differs from the fold: ${JSON.stringify(ours.check)}`);
   }
@@ -84,7 +84,7 @@ export async function rebuildScenario({ options, infrastructure, runId }: Scenar
     ceiling: { seconds: round(ceiling.seconds), eventsPerSecond: round(ceilingRate, 0), megabytes: ceiling.megabytes },
     baseline,
     ratios,
-    targets: { oursToCeilingAtLeast: 0.5, peakRssMiBAtMost: 512 },
+    targets: { oursToCeilingAtLeast: 0.2, peakRssMiBAtMost: 512 },
   };
 }
 
