@@ -159,6 +159,8 @@ describe('operator console', () => {
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL((url) => url.searchParams.get('updatedBefore') === timeAt(0));
     await page.locator('tr[data-id="order-retry"]').waitFor({ state: 'detached' });
+    // The old page's rows can be gone before the new page's are drawn: wait for the new one.
+    await page.locator('tr[data-id="batch-7"]').waitFor();
     expect(await ids()).toEqual(['batch-7']);
   });
 
