@@ -9,6 +9,7 @@ import { OperatorReadModels1764000500000 } from './migrations/1764000500000-oper
 import { EventDigests1764000600000 } from './migrations/1764000600000-event-digests';
 import { OperationIdPrefixIndex1764000700000 } from './migrations/1764000700000-operation-id-prefix-index';
 import { ParallelAppends1764000800000 } from './migrations/1764000800000-parallel-appends';
+import { PlannedReadModelTriggers1764000900000 } from './migrations/1764000900000-planned-read-model-triggers';
 
 export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
   return {
@@ -28,6 +29,7 @@ export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
       EventDigests1764000600000,
       OperationIdPrefixIndex1764000700000,
       ParallelAppends1764000800000,
+      PlannedReadModelTriggers1764000900000,
     ],
     migrationsTableName: 'schema_migrations',
     // The schema only ever changes through migrations.

@@ -305,6 +305,7 @@ describe('read models migration', () => {
       'EventDigests1764000600000',
       'OperationIdPrefixIndex1764000700000',
       'ParallelAppends1764000800000',
+      'PlannedReadModelTriggers1764000900000',
     ]);
     await after.destroy();
     const snapshot = await readModelSnapshot(url);
