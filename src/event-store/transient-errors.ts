@@ -54,3 +54,12 @@ function sqlState(error: unknown): string {
 export function isWriteConflict(error: unknown): boolean {
   return ['40001', '23505', '40P01'].includes(sqlState(error));
 }
+
+/**
+ * Postgres chose this statement as the victim of a deadlock and rolled it back: the other side went
+ * on. A read that meets a rebuild's swap can be one (it holds one table of its query while it waits
+ * for the next, which the swap holds), and tried again it sees the swapped-in tables.
+ */
+export function isDeadlock(error: unknown): boolean {
+  return sqlState(error) === '40P01';
+}

@@ -5,6 +5,7 @@ import type { ProjectionDefinitions } from '../event-store/projection/projection
 import type { ProjectionStore } from '../event-store/projection/projection-store';
 import type { ShadowProjection } from '../event-store/projection/shadow-projection';
 import { isLockTimeout } from '../event-store/sql';
+import { isDeadlock } from '../event-store/transient-errors';
 import type { MetricsService } from '../metrics/metrics.service';
 import { catchUp } from './catch-up';
 import { BulkPass } from './bulk-pass';
@@ -120,8 +121,14 @@ export class ReplayRun {
           { lockTimeoutMs: SWAP_LOCK_TIMEOUT_MS },
         );
       } catch (error) {
-        if (!isLockTimeout(error) || attempt >= SWAP_ATTEMPTS) throw error;
-        this.logger.warn(`rebuild job ${job.id}: the live table stayed busy for ${SWAP_LOCK_TIMEOUT_MS} ms; retrying`);
+        // A deadlock with a reader that held one of the swapped tables: Postgres rolled the swap back.
+        const deadlock = isDeadlock(error);
+        if (!(isLockTimeout(error) || deadlock) || attempt >= SWAP_ATTEMPTS) throw error;
+        this.logger.warn(
+          deadlock
+            ? `rebuild job ${job.id}: the swap was a deadlock victim; retrying`
+            : `rebuild job ${job.id}: the live table stayed busy for ${SWAP_LOCK_TIMEOUT_MS} ms; retrying`,
+        );
         job = await this.catchUpOnline(job);
       }
     }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { OperationState } from '../../projection/operation-fold';
 import { toGlobalPosition } from '../global-position';
+import { retryDeadlockedRead } from './deadlock-retry';
 import {
   listOperationsSql,
   NARROW_RANGE_AT_MOST,
@@ -32,16 +33,31 @@ const COUNTERS_SQL = `
 const MINUTE_TEXT = `to_char(minute AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI":00.000000Z"')`;
 const ROLLUP_COLUMNS = `stage, started, succeeded, failed, skipped, array_to_json(durations)::text AS durations`;
 
+/** The window of /v1/stats/stages. */
+export interface StageRollupRange {
+  /** The window's first and last minute (canonical ISO). */
+  from: string;
+  to: string;
+  /** The series' first minute. */
+  seriesFrom: string;
+  byHour: boolean;
+}
+
 /**
  * The operator's reads over all operations, each served by a read model kept
  * beside the projection (counters, keyset indexes, rollups), so that none
- * counts or scans the projection or the log.
+ * counts or scans the projection or the log. Each is tried again if a rebuild's
+ * swap made it a deadlock victim (retryDeadlockedRead).
  */
 @Injectable()
 export class OperatorReads {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async listOperations(request: OperationListRequest): Promise<OperationPage> {
+  listOperations(request: OperationListRequest): Promise<OperationPage> {
+    return retryDeadlockedRead(() => this.readOperationPage(request));
+  }
+
+  private async readOperationPage(request: OperationListRequest): Promise<OperationPage> {
     const probe = narrowRangeProbeSql(request);
     let narrow = false;
     if (probe) {
@@ -59,7 +75,7 @@ export class OperatorReads {
 
   /** Operations by status and running stages, from one snapshot. */
   operationCounts(): Promise<OperationCountRow[]> {
-    return this.dataSource.query(COUNTERS_SQL);
+    return retryDeadlockedRead(() => this.dataSource.query(COUNTERS_SQL));
   }
 
   /**
@@ -69,14 +85,11 @@ export class OperatorReads {
    * the size of the log. A window longer than an hour reads whole hours from stage_hour_stats and
    * only its first, partial hour by minute.
    */
-  async stageRollups(range: {
-    /** The window's first and last minute (canonical ISO). */
-    from: string;
-    to: string;
-    /** The series' first minute. */
-    seriesFrom: string;
-    byHour: boolean;
-  }): Promise<StageRollups> {
+  stageRollups(range: StageRollupRange): Promise<StageRollups> {
+    return retryDeadlockedRead(() => this.readStageRollups(range));
+  }
+
+  private async readStageRollups(range: StageRollupRange): Promise<StageRollups> {
     const windowSql = !range.byHour
       ? `SELECT ${ROLLUP_COLUMNS} FROM stage_minute_stats WHERE minute >= $1 AND minute <= $2`
       : `SELECT ${ROLLUP_COLUMNS} FROM stage_minute_stats
