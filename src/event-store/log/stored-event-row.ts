@@ -66,18 +66,11 @@ export function toScannedEvents(rows: StoredEventRow[]): StoredEvent[] | null {
     const time = canonicalOfTimestampText(row.time);
     const recordedAt = canonicalOfTimestampText(row.recorded_at);
     if (time === null || recordedAt === null) return null;
-    events.push({
-      id: row.event_id,
-      operationId: row.operation_id,
-      version: row.version,
-      position: toGlobalPosition(row.position),
-      type: row.type,
-      source: row.source,
-      time,
-      recordedAt,
-      data: row.data,
-      expectedVersion: null,
-    });
+    // The same mapping as a stored event's, with the times made canonical (no second object per event).
+    const event = toStoredEvent(row);
+    event.time = time;
+    event.recordedAt = recordedAt;
+    events.push(event);
   }
   return events;
 }
