@@ -19,6 +19,8 @@ import { ReplayJobStore } from './jobs/replay-job-store';
 import { ReplayRun } from './replay-run';
 
 export const DEFAULT_PAGE_SIZE = 1000;
+/** How long a new rebuild waits for the slot of one that has just ended (its lease closing). */
+const REBUILD_SLOT_HANDOVER_MS = 2000;
 
 export interface ReplayRunOptions {
   /** Events per read and rows per write: memory stays bounded by this, whatever the log's size. */
@@ -76,9 +78,7 @@ export class ProjectionRebuilder {
     try {
       const found = await this.jobs.find(jobId);
       if (!found) throw new ReplayJobNotFoundError(jobId);
-      if (found.kind === 'rebuild' && !(await lease.tryLock(REBUILD_SLOT))) {
-        throw new RebuildInProgressError((await this.jobs.findRunningRebuild())?.id ?? null);
-      }
+      if (found.kind === 'rebuild') await this.takeRebuildSlot(lease);
       if (!(await lease.tryLock(jobId))) throw new ReplayJobNotResumableError(jobId, 'it is running');
       const job = await this.jobs.find(jobId);
       if (!job || job.status === 'succeeded') throw new ReplayJobNotResumableError(jobId, 'it has succeeded');
@@ -106,12 +106,23 @@ export class ProjectionRebuilder {
     return found;
   }
 
+  /**
+   * The one rebuild slot, or RebuildInProgressError naming the running rebuild. A job records that it
+   * ended before its lease lets the slot go (the swap commits the job's end with the new projection),
+   * so a slot held while no rebuild is recorded as running is being handed back: waiting a moment for
+   * it keeps "succeeded, then start another" from being refused as "already running".
+   */
+  private async takeRebuildSlot(lease: ReplayJobLease): Promise<void> {
+    if (await lease.tryLock(REBUILD_SLOT)) return;
+    const running = await this.jobs.findRunningRebuild();
+    if (running === null && (await lease.lockWithin(REBUILD_SLOT, REBUILD_SLOT_HANDOVER_MS))) return;
+    throw new RebuildInProgressError(running?.id ?? (await this.jobs.findRunningRebuild())?.id ?? null);
+  }
+
   private async start(kind: ReplayJobKind, options: ReplayRunOptions): Promise<ReplayJobHandle | null> {
     const lease = await this.jobs.openLease();
     try {
-      if (kind === 'rebuild' && !(await lease.tryLock(REBUILD_SLOT))) {
-        throw new RebuildInProgressError((await this.jobs.findRunningRebuild())?.id ?? null);
-      }
+      if (kind === 'rebuild') await this.takeRebuildSlot(lease);
       // Checked while holding the slot: another instance may have just rebuilt it.
       if (options.onlyIfOutdated && !(await this.definitions.status()).rebuildNeeded) {
         await lease.release();

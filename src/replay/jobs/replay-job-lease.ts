@@ -1,5 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import { selectRows } from '../../event-store/sql';
+import { isLockTimeout, selectRows } from '../../event-store/sql';
 
 /** First key of every replay advisory lock ("oplr"); the second is a job id, or 0 for the rebuild slot. */
 export const REPLAY_LOCK_NAMESPACE = 0x6f706c72;
@@ -27,6 +27,23 @@ export class ReplayJobLease {
       [REPLAY_LOCK_NAMESPACE, key],
     );
     return row.locked;
+  }
+
+  /**
+   * Waits up to `timeoutMs` for the lock (for a holder that is about to let go); false if it did not
+   * come in time. The wait is Postgres' lock_timeout, set for this call only.
+   */
+  async lockWithin(key: number, timeoutMs: number): Promise<boolean> {
+    await this.runner.query(`SELECT set_config('lock_timeout', $1, false)`, [`${Math.trunc(timeoutMs)}ms`]);
+    try {
+      await this.runner.query('SELECT pg_advisory_lock($1::int, $2::int)', [REPLAY_LOCK_NAMESPACE, key]);
+      return true;
+    } catch (error) {
+      if (isLockTimeout(error)) return false;
+      throw error;
+    } finally {
+      await this.runner.query('RESET lock_timeout');
+    }
   }
 
   async release(): Promise<void> {
